@@ -1,0 +1,19 @@
+/*
+ * Which accelerators this build has: each implementation defines its ops;
+ * the ones not built yet are NULL.
+ */
+#ifndef VESSEL_ACCEL_LIST_H
+#define VESSEL_ACCEL_LIST_H
+
+#include "accel/accel.h"
+
+#ifdef VESSEL_HAVE_INTERP
+extern const AccelOps accel_interp_ops;
+#define ACCEL_INTERP_OPS (&accel_interp_ops)
+#else
+#define ACCEL_INTERP_OPS NULL
+#endif
+#define ACCEL_TCG_OPS NULL
+#define ACCEL_KVM_OPS NULL
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * The interpreter accelerator: one host thread per vCPU running the
+ * fetch-decode-execute loop (target-x86/exec.c) in slices, sleeping while
+ * the vCPU is halted, and stopping on request.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <glib.h>
+
+#include "accel/accel.h"
+#include "accel/vcpu-thread.h"
+#include "core/clock.h"
+#include "core/machine.h"
+#include "core/main-loop.h"
+#include "target-x86/cpu.h"
+#include "target-x86/exec.h"
+
+#define SLICE_INSNS 100000
+
+/* Run virtual timers at a slice boundary in deterministic (-icount) mode. */
+static void run_icount_timers(uint64_t executed)
+{
+    if (!clock_icount_enabled())
+        return;
+    big_lock();
+    clock_icount_advance(executed);
+    timers_run_expired(CLOCK_VIRTUAL);
+    big_unlock();
+}
+
+/* With -icount a halted CPU jumps the clock to the next timer: time only
+ * passes by instructions, so nothing else would ever wake it. */
+static bool icount_warp_to_deadline(void)
+{
+    if (!clock_icount_enabled())
+        return false;
+    big_lock();
+    int64_t d = timers_deadline_ns(CLOCK_VIRTUAL);
+    if (d > 0)
+        clock_icount_warp(d);
+    bool ran = d >= 0 && timers_run_expired(CLOCK_VIRTUAL);
+    big_unlock();
+    return ran;
+}
+
+static void interp_run_slice(VCpuThread *t)
+{
+    X86CPU *cpu = t->cpu;
+    uint64_t before = cpu->icount;
+    int r = x86_cpu_exec(cpu, SLICE_INSNS);
+    run_icount_timers(cpu->icount - before);
+    if (r == EXEC_HALTED && !icount_warp_to_deadline())
+        vcpu_thread_wait_event(t);
+}
+
+static bool interp_init(Machine *m, char **err)
+{
+    return true;
+}
+
+static void interp_start(Machine *m)
+{
+    vcpu_threads_start(m, interp_run_slice);
+}
+
+const AccelOps accel_interp_ops = {
+    .name = "interp",
+    .init = interp_init,
+    .start_vcpus = interp_start,
+    .kick_all = vcpu_threads_kick_all,
+    .stop_vcpus = vcpu_threads_stop,
+};

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what Vessel needs on a Debian 12 machine (as root, with apt-get) and
+# builds it in build/. Usage: scripts/setup.sh [--guest] [--sanitize]
+#   --guest     also install the default guest: SeaBIOS, Debian's kernel, busybox
+#   --sanitize  also configure build-asan/ with -Db_sanitize=address,undefined
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_pkgs=(meson ninja-build pkg-config gcc libglib2.0-dev libffi-dev zlib1g-dev libpixman-1-dev check
+            python3 nasm binutils)
+guest_pkgs=(seabios linux-image-amd64 busybox-static cpio)
+want_guest=0
+want_sanitize=0
+for a in "$@"; do
+  case "$a" in
+    --guest) want_guest=1 ;;
+    --sanitize) want_sanitize=1 ;;
+    *) echo "setup.sh: unknown option '$a'" >&2; exit 1 ;;
+  esac
+done
+
+pkgs=("${build_pkgs[@]}")
+[ "$want_guest" = 1 ] && pkgs+=("${guest_pkgs[@]}")
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+[ -f build/build.ninja ] || meson setup build >/dev/null
+ninja -C build
+if [ "$want_sanitize" = 1 ]; then
+  [ -f build-asan/build.ninja ] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+  ninja -C build-asan
+fi

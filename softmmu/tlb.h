@@ -1,0 +1,57 @@
+/*
+ * The software TLB: per vCPU and per MMU index, guest virtual page ->
+ * host pointer (RAM) or physical address (MMIO and other slow cases).
+ * The interpreter and the JIT's inline fast path compare the page tag and
+ * add `addend`; any low flag bit in the tag sends the access to the slow
+ * path (softmmu/tlb.c), which asks the target to walk the page tables.
+ */
+#ifndef VESSEL_SOFTMMU_TLB_H
+#define VESSEL_SOFTMMU_TLB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define TARGET_PAGE_BITS 12
+#define TARGET_PAGE_SIZE (1ull << TARGET_PAGE_BITS)
+#define TARGET_PAGE_MASK (~(TARGET_PAGE_SIZE - 1))
+
+#define TLB_BITS 8
+#define TLB_SIZE (1u << TLB_BITS)
+
+/* MMU indexes for x86. */
+enum {
+    MMU_KSMAP_IDX = 0,  /* supervisor, SMAP enforced for user pages */
+    MMU_USER_IDX = 1,   /* CPL 3 */
+    MMU_KNOSMAP_IDX = 2,/* supervisor with EFLAGS.AC or implicit-access rules off */
+    MMU_PHYS_IDX = 3,   /* paging disabled: linear == physical */
+    NB_MMU_MODES = 4,
+};
+
+/* Flag bits in the low part of a tag (page offset bits, unused by the tag). */
+#define TLB_INVALID  (1u << 0)  /* no mapping for this access type */
+#define TLB_MMIO     (1u << 1)  /* not RAM: go through the address space */
+#define TLB_NOTDIRTY (1u << 2)  /* page holds translated code: writes must invalidate */
+#define TLB_WATCH    (1u << 3)  /* a watchpoint covers this page */
+#define TLB_FLAGS_MASK 0xfffu
+
+typedef struct TLBEntry {
+    uint64_t addr_read;   /* page | flags, or TLB_INVALID */
+    uint64_t addr_write;
+    uint64_t addr_code;
+    uintptr_t addend;     /* host = guest virtual + addend, for RAM pages */
+    uint64_t phys;        /* physical page address (slow path, MMIO) */
+    bool global;          /* PTE.G: kept across CR3 writes without PCID */
+    uint16_t pcid;
+} TLBEntry;
+
+typedef struct CPUTLB {
+    TLBEntry e[NB_MMU_MODES][TLB_SIZE];
+    unsigned as_generation;   /* flushed when the memory map changes */
+} CPUTLB;
+
+static inline unsigned tlb_index(uint64_t vaddr)
+{
+    return (unsigned)(vaddr >> TARGET_PAGE_BITS) & (TLB_SIZE - 1);
+}
+
+#endif
