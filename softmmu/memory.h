@@ -59,7 +59,8 @@ typedef enum MemoryRegionKind {
 struct MemoryRegion {
     MemoryRegionKind kind;
     const char *name;
-    uint64_t size;           /* bytes; 0 for a container means all 2^64 bytes */
+    uint64_t size;           /* bytes; 0 for a container or an alias means all
+                              * 2^64 bytes, for RAM/ROM/IO it means empty */
     bool enabled;
     uint8_t *ram;            /* MR_RAM / MR_ROM host memory, `size` bytes */
     bool ram_owned;          /* ram was allocated by the region and is freed with it */
@@ -94,7 +95,7 @@ struct FlatView {
 
 /* Notified after every change of an address space's flattened view. KVM
  * turns RAM ranges into memslots, the TLB flushes. Called with the big lock
- * held. */
+ * held; commit() must not change the topology itself. */
 typedef struct MemoryListener {
     void (*commit)(void *opaque, AddressSpace *as, const FlatView *view);
     void *opaque;
@@ -137,10 +138,17 @@ void memory_region_set_alias_offset(MemoryRegion *mr, uint64_t offset);
 /* ---- address spaces ---- */
 void address_space_init(AddressSpace *as, MemoryRegion *root, const char *name);
 void address_space_destroy(AddressSpace *as);
+/* Appends `l` and calls its commit() once right away with the current view. */
 void address_space_add_listener(AddressSpace *as, MemoryListener *l);
+void address_space_remove_listener(AddressSpace *as, MemoryListener *l);
 /* Recompute the view of every address space whose tree contains `mr`.
  * Called automatically by the topology functions above. */
 void memory_region_update_topology(MemoryRegion *mr);
+
+/* Group topology changes: views are rebuilt (and listeners called) once,
+ * when the outermost commit ends. Nests. */
+void memory_region_transaction_begin(void);
+void memory_region_transaction_commit(void);
 
 /* O(log n): the flat range containing addr, or NULL for unassigned space. */
 const FlatRange *address_space_lookup(AddressSpace *as, uint64_t addr);
@@ -160,7 +168,9 @@ MemTxResult address_space_st(AddressSpace *as, uint64_t addr, uint64_t val, unsi
 /* Bounds-checked byte copies for devices (DMA) and loaders. Any length,
  * any address: pieces that hit unassigned space read 0xff and report
  * MEMTX_UNASSIGNED; writes there are dropped. ROM is written by
- * address_space_write_rom only. */
+ * address_space_write_rom only (which skips IO regions: MEMTX_ERROR).
+ * Addresses never wrap: bytes at or past 2^64 (here and in ld/st) are
+ * unassigned. */
 MemTxResult address_space_read(AddressSpace *as, uint64_t addr, void *buf, uint64_t len);
 MemTxResult address_space_write(AddressSpace *as, uint64_t addr, const void *buf, uint64_t len);
 MemTxResult address_space_write_rom(AddressSpace *as, uint64_t addr, const void *buf, uint64_t len);
