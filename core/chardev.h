@@ -40,13 +40,17 @@ struct Chardev {
  * "tcp:HOST:PORT[,server][,nowait]", "null", "none" (returns a null device).
  * On error returns NULL and sets *err to a one-line message (g_free it).
  * "stdio" puts the terminal in raw mode (restored at exit and on signals)
- * and handles Ctrl-A x (quit) and Ctrl-A Ctrl-A (send Ctrl-A) when
- * `mux_escapes` is set.
+ * and handles Ctrl-A x (quit), Ctrl-A h (help) and Ctrl-A Ctrl-A (send
+ * Ctrl-A); Ctrl-C still signals the emulator. "mon:stdio" is the same but
+ * passes Ctrl-C to the guest (as QEMU does). Only one device may use stdio.
  */
 Chardev *chardev_new(const char *label, const char *spec, char **err);
 
 /* Attach a front end. */
 void chardev_set_handlers(Chardev *chr, ChrCanReadFn can_read, ChrReadFn read, void *opaque);
+/* Detach front end `opaque` from whichever back end it is attached to.
+ * Safe after chardev_close_all (then there is nothing to do). */
+void chardev_remove_frontend(void *opaque);
 /* Write from the front end (guest output). */
 int chardev_write(Chardev *chr, const uint8_t *buf, int len);
 /* Front end says it can take more input now (after can_read returned 0). */

@@ -1,0 +1,26 @@
+/*
+ * isa-debug-exit: a port that ends the emulator with a status the guest
+ * chooses, for test programs (QEMU-compatible).
+ */
+#ifndef VESSEL_HW_MISC_DEBUGEXIT_H
+#define VESSEL_HW_MISC_DEBUGEXIT_H
+
+#include <stdbool.h>
+
+#include "softmmu/memory.h"
+
+#define DEBUGEXIT_DEFAULT_IOBASE 0x501
+#define DEBUGEXIT_DEFAULT_IOSIZE 2
+
+/*
+ * Map an isa-debug-exit device into the port space. `options` is the
+ * -device text after "isa-debug-exit," ("iobase=N,iosize=N", decimal or
+ * 0x hex) or NULL. A write of V asks the main loop to exit with status
+ * (V << 1) | 1; reads return 0. On a bad option returns false with a
+ * one-line *err (g_free it).
+ */
+bool debugexit_create(MemoryRegion *io_root, const char *options, char **err);
+/* Unmap and free every device created (tests, machine teardown). */
+void debugexit_free_all(void);
+
+#endif
