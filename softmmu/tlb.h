@@ -47,11 +47,55 @@ typedef struct TLBEntry {
 typedef struct CPUTLB {
     TLBEntry e[NB_MMU_MODES][TLB_SIZE];
     unsigned as_generation;   /* flushed when the memory map changes */
+    /* union of the large pages (> 4 KiB) entered since the last full flush:
+     * a page flush inside it flushes everything */
+    uint64_t large_page_addr, large_page_mask;
+    uint16_t pcid;            /* current PCID (CR4.PCIDE), tags new entries */
 } CPUTLB;
 
 static inline unsigned tlb_index(uint64_t vaddr)
 {
     return (unsigned)(vaddr >> TARGET_PAGE_BITS) & (TLB_SIZE - 1);
+}
+
+typedef struct AddressSpace AddressSpace;
+
+/* Page protections for tlb_set_page. */
+#define TLB_PROT_READ  1
+#define TLB_PROT_WRITE 2
+#define TLB_PROT_EXEC  4
+
+/* Drop every entry, of all MMU indexes. */
+void tlb_flush(CPUTLB *tlb);
+/* Drop every entry of the MMU indexes in `idxmask` (bit i = index i). */
+void tlb_flush_mmuidx(CPUTLB *tlb, unsigned idxmask);
+/* Drop the entries for the page holding `vaddr` (all MMU indexes). If it
+ * lies in a large page entered earlier, everything is flushed. */
+void tlb_flush_page(CPUTLB *tlb, uint64_t vaddr);
+/* Drop all entries except global ones (CR3 write without PCID no-flush). */
+void tlb_flush_nonglobal(CPUTLB *tlb);
+/* Flush if `as`'s memory map changed since the TLB was filled. */
+void tlb_check_generation(CPUTLB *tlb, AddressSpace *as);
+/*
+ * Enter the 4 KiB page of `vaddr` -> `paddr` for `mmu_idx` with TLB_PROT_*
+ * rights. `page_size` is the guest mapping's size (4K, 2M, 4M, 1G) for the
+ * large-page flush rule. RAM (and ROM for reads/fetches) gets a host addend,
+ * anything else TLB_MMIO; ROM writes are TLB_MMIO (dropped by the core).
+ */
+void tlb_set_page(CPUTLB *tlb, AddressSpace *as, int mmu_idx, uint64_t vaddr, uint64_t paddr,
+                  int prot, uint64_t page_size, bool global);
+
+/* The entry for `vaddr` in `mmu_idx`. */
+static inline TLBEntry *tlb_entry(CPUTLB *tlb, int mmu_idx, uint64_t vaddr)
+{
+    return &tlb->e[mmu_idx][tlb_index(vaddr)];
+}
+
+/* True if `tag` (addr_read/write/code) maps `vaddr`'s page, possibly with
+ * slow-path flags (but not TLB_INVALID). */
+static inline bool tlb_hit_page(uint64_t tag, uint64_t vaddr)
+{
+    return (tag & (TARGET_PAGE_MASK | TLB_INVALID)) == (vaddr & TARGET_PAGE_MASK);
 }
 
 #endif

@@ -131,7 +131,7 @@ enum {
 #define CPU_INTERRUPT_HARD  (1u << 0)  /* INTR pin (PIC / LAPIC) asserted */
 #define CPU_INTERRUPT_NMI   (1u << 1)
 #define CPU_INTERRUPT_INIT  (1u << 2)
-#define CPU_INTERRUPT_SIPI  (1u << 3)
+#define CPU_INTERRUPT_SIPI  (1u << 3)  /* set cpu->sipi_vector first */
 #define CPU_INTERRUPT_EXIT  (1u << 4)  /* leave the execution loop (stop/kick) */
 #define CPU_INTERRUPT_RESET (1u << 5)
 
@@ -347,14 +347,17 @@ const uint8_t *x86_code_page(X86CPU *cpu, uint64_t lin, uint64_t *page_end);
  * end of the page or of the segment limit, at least 1). NULL for MMIO.
  */
 const uint8_t *x86_code_ptr(X86CPU *cpu, uint64_t offset, unsigned *avail);
-/* MMU index of a data access (paging, CPL, SMAP and EFLAGS.AC);
- * `user` false = implicit supervisor access. */
-int x86_mmu_index(X86CPU *cpu, bool user);
+/* MMU index of an access: an explicit data access follows paging, CPL and
+ * EFLAGS.AC; an implicit supervisor access (descriptor tables, TSS, IDT)
+ * always enforces SMAP. */
+int x86_mmu_index(X86CPU *cpu, bool implicit_supervisor);
 /* Translate a linear address for gdb / debugging: no fault, no A/D update. */
 bool x86_debug_translate(X86CPU *cpu, uint64_t lin, uint64_t *phys);
 
 /* ---- paging (mmu.c) ---- */
 /* Fill the TLB for `lin` or raise #PF with the exact error code and CR2. */
 void x86_tlb_fill(X86CPU *cpu, uint64_t lin, int access, int mmu_idx);
+/* INVLPG: drop the cached translations of the page holding `lin`. */
+void x86_invlpg(X86CPU *cpu, uint64_t lin);
 
 #endif

@@ -1,0 +1,26 @@
+/*
+ * The interpreter's execution loop: fetch (through the code TLB), decode,
+ * execute, with exceptions delivered at instruction boundaries and pending
+ * interrupts taken between instructions.
+ */
+#ifndef VESSEL_TARGET_X86_EXEC_H
+#define VESSEL_TARGET_X86_EXEC_H
+
+#include <stdint.h>
+
+#include "target-x86/cpu.h"
+
+enum {
+    EXEC_BUDGET = 0,  /* ran max_insns instructions */
+    EXEC_HALTED = 1,  /* HLT (or shutdown) with no pending event */
+    EXEC_EXIT = 2,    /* CPU_INTERRUPT_EXIT was requested (and is now cleared) */
+};
+
+/* Run up to max_insns instructions; returns why it stopped. */
+int x86_cpu_exec(X86CPU *cpu, uint64_t max_insns);
+
+/* Execute exactly one instruction (no event handling); for the JIT's
+ * helper calls and tests. Exceptions longjmp to cpu->jmp_env. */
+void x86_exec_one(X86CPU *cpu);
+
+#endif

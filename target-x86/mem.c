@@ -1,0 +1,391 @@
+/*
+ * Guest memory accesses from the CPU: segmentation checks (real, protected,
+ * 64-bit), then paging through the software TLB, RAM by host pointer and
+ * everything else through the address space under the big lock. Accesses
+ * that cross a page check both pages before touching either.
+ */
+#include <string.h>
+
+#include "core/main-loop.h"
+#include "softmmu/memory.h"
+#include "softmmu/tlb.h"
+#include "target-x86/cpu.h"
+#include "target-x86/cpu-internal.h"
+
+/* ---- MMU index ---- */
+
+int x86_mmu_index(X86CPU *cpu, bool implicit_supervisor)
+{
+    if (!(cpu->cr0 & CR0_PG))
+        return MMU_PHYS_IDX;
+    if (implicit_supervisor)
+        return MMU_KSMAP_IDX;
+    if (cpu->cpl == 3)
+        return MMU_USER_IDX;
+    if ((cpu->cr4 & CR4_SMAP) && (cpu->rflags & AC_MASK))
+        return MMU_KNOSMAP_IDX;
+    return MMU_KSMAP_IDX;
+}
+
+static int code_mmu_index(X86CPU *cpu)
+{
+    if (!(cpu->cr0 & CR0_PG))
+        return MMU_PHYS_IDX;
+    return cpu->cpl == 3 ? MMU_USER_IDX : MMU_KSMAP_IDX;
+}
+
+/* ---- segmentation ---- */
+
+bool x86_is_canonical(uint64_t lin)
+{
+    uint64_t top = lin >> 47;   /* bits 63:47 must be all equal */
+    return top == 0 || top == 0x1ffff;
+}
+
+noreturn static void seg_fault(X86CPU *cpu, int seg)
+{
+    x86_raise_exception_err(cpu, seg == R_SS ? EXCP_SS : EXCP_GP, 0);
+}
+
+/* Limit check for [offset, offset + size - 1] in a protected/real-mode segment. */
+bool x86_seg_within_limit(const SegmentCache *s, uint64_t offset, unsigned size)
+{
+    uint64_t last = offset + size - 1;
+    bool data = !(s->attr & SEG_ATTR_CODE);
+    if ((s->attr & SEG_ATTR_S) && data && (s->attr & 0x4)) {
+        uint64_t upper = (s->attr & SEG_ATTR_DB) ? 0xffffffffull : 0xffffull;
+        return offset > s->limit && last <= upper && last >= offset;
+    }
+    return last <= s->limit && last >= offset;
+}
+
+static bool type_allows(const SegmentCache *s, int access)
+{
+    bool code = (s->attr & SEG_ATTR_CODE) != 0;
+    if (!(s->attr & SEG_ATTR_S))
+        return false;
+    if (access == ACC_WRITE)
+        return !code && (s->attr & 0x2);
+    if (access == ACC_READ)
+        return !code || (s->attr & 0x2);
+    return code;
+}
+
+uint64_t x86_seg_linear(X86CPU *cpu, int seg, uint64_t offset, unsigned size, int access)
+{
+    const SegmentCache *s = &cpu->seg[seg];
+    if (cpu->code64) {
+        uint64_t lin = offset + ((seg == R_FS || seg == R_GS) ? s->base : 0);
+        if (!x86_is_canonical(lin) || !x86_is_canonical(lin + size - 1))
+            seg_fault(cpu, seg);
+        return lin;
+    }
+    if ((cpu->cr0 & CR0_PE) && !(cpu->rflags & VM_MASK)) {
+        if ((s->attr & SEG_ATTR_UNUSABLE) || !type_allows(s, access))
+            seg_fault(cpu, seg);
+    }
+    if (!x86_seg_within_limit(s, offset, size))
+        seg_fault(cpu, seg);
+    return (s->base + offset) & 0xffffffffull;
+}
+
+/* ---- paging through the TLB ---- */
+
+static uint64_t tag_of(const TLBEntry *e, int access)
+{
+    if (access == ACC_WRITE)
+        return e->addr_write;
+    return access == ACC_EXEC ? e->addr_code : e->addr_read;
+}
+
+/*
+ * Translate one linear address for `access` in `idx`: a host pointer for
+ * plain RAM, or NULL with *phys set for the slow path. Faults longjmp.
+ */
+static uint8_t *translate(X86CPU *cpu, uint64_t lin, int access, int idx, uint64_t *phys)
+{
+    TLBEntry *e = tlb_entry(&cpu->tlb, idx, lin);
+    uint64_t tag = tag_of(e, access);
+    if (!tlb_hit_page(tag, lin)) {
+        x86_tlb_fill(cpu, lin, access, idx);
+        tag = tag_of(e, access);
+        if (!tlb_hit_page(tag, lin)) {   /* cannot happen: fill always enters */
+            *phys = lin;
+            return NULL;
+        }
+    }
+    *phys = e->phys | (lin & ~TARGET_PAGE_MASK);
+    if (tag & TLB_FLAGS_MASK)
+        return NULL;
+    return (uint8_t *)(uintptr_t)(lin + e->addend);
+}
+
+static uint64_t mmio_ld(X86CPU *cpu, uint64_t phys, unsigned size)
+{
+    MemTxResult res;
+    bool locked = big_lock_held();
+    if (!locked)
+        big_lock();
+    uint64_t v = address_space_ld(cpu->as, phys, size, &res);
+    if (!locked)
+        big_unlock();
+    return v;
+}
+
+static void mmio_st(X86CPU *cpu, uint64_t phys, uint64_t val, unsigned size)
+{
+    bool locked = big_lock_held();
+    if (!locked)
+        big_lock();
+    address_space_st(cpu->as, phys, val, size);
+    if (!locked)
+        big_unlock();
+}
+
+/* Little-endian loads and stores of guest RAM through host pointers. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+static uint64_t host_ld(const uint8_t *p, unsigned size)
+{
+    uint8_t b; uint16_t w; uint32_t l; uint64_t q;
+    switch (size) {
+    case 1: memcpy(&b, p, 1); return b;
+    case 2: memcpy(&w, p, 2); return w;
+    case 4: memcpy(&l, p, 4); return l;
+    case 8: memcpy(&q, p, 8); return q;
+    }
+    q = 0;
+    memcpy(&q, p, size < 8 ? size : 8);
+    return q;
+}
+
+static void host_st(uint8_t *p, uint64_t val, unsigned size)
+{
+    uint16_t w = (uint16_t)val;
+    uint32_t l = (uint32_t)val;
+    switch (size) {
+    case 1: *p = (uint8_t)val; return;
+    case 2: memcpy(p, &w, 2); return;
+    case 4: memcpy(p, &l, 4); return;
+    default: memcpy(p, &val, size < 8 ? size : 8); return;
+    }
+}
+#else
+static uint64_t host_ld(const uint8_t *p, unsigned size)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < size; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+static void host_st(uint8_t *p, uint64_t val, unsigned size)
+{
+    for (unsigned i = 0; i < size; i++)
+        p[i] = (uint8_t)(val >> (8 * i));
+}
+#endif
+
+static uint64_t wrap_lin(X86CPU *cpu, uint64_t lin)
+{
+    return cpu->lma ? lin : (lin & 0xffffffffull);
+}
+
+static bool crosses_page(uint64_t lin, unsigned size)
+{
+    return (lin & ~TARGET_PAGE_MASK) + size > TARGET_PAGE_SIZE;
+}
+
+/* One page's worth of a split access: host pointer or physical address. */
+typedef struct PagePart {
+    uint8_t *host;
+    uint64_t phys;
+    unsigned len;
+} PagePart;
+
+/* Translate both pages of a page-crossing access before touching memory. */
+static void translate_split(X86CPU *cpu, uint64_t lin, unsigned size, int access, int idx,
+                            PagePart part[2])
+{
+    unsigned first = (unsigned)(TARGET_PAGE_SIZE - (lin & ~TARGET_PAGE_MASK));
+    uint64_t lin2 = wrap_lin(cpu, lin + first);
+    part[0].host = translate(cpu, lin, access, idx, &part[0].phys);
+    part[0].len = first;
+    part[1].host = translate(cpu, lin2, access, idx, &part[1].phys);
+    part[1].len = size - first;
+    /* the second fill may have evicted nothing of the first (different
+     * index), but re-translate the first in case both share a slot */
+    if (tlb_index(lin) == tlb_index(lin2))
+        part[0].host = translate(cpu, lin, access, idx, &part[0].phys);
+}
+
+static uint64_t part_ld(X86CPU *cpu, const PagePart *p, unsigned off)
+{
+    if (p->host)
+        return p->host[off];
+    return mmio_ld(cpu, p->phys + off, 1);
+}
+
+static void part_st(X86CPU *cpu, const PagePart *p, unsigned off, uint8_t b)
+{
+    if (p->host)
+        p->host[off] = b;
+    else
+        mmio_st(cpu, p->phys + off, b, 1);
+}
+
+static uint64_t read_idx(X86CPU *cpu, uint64_t lin, unsigned size, int access, int idx)
+{
+    tlb_check_generation(&cpu->tlb, cpu->as);
+    if (!crosses_page(lin, size)) {
+        uint64_t phys;
+        uint8_t *host = translate(cpu, lin, access, idx, &phys);
+        return host ? host_ld(host, size) : mmio_ld(cpu, phys, size);
+    }
+    PagePart part[2];
+    translate_split(cpu, lin, size, access, idx, part);
+    uint64_t v = 0;
+    for (unsigned i = 0; i < size; i++) {
+        const PagePart *p = i < part[0].len ? &part[0] : &part[1];
+        unsigned off = i < part[0].len ? i : i - part[0].len;
+        v |= part_ld(cpu, p, off) << (8 * i);
+    }
+    return v;
+}
+
+static void write_idx(X86CPU *cpu, uint64_t lin, uint64_t val, unsigned size, int idx)
+{
+    tlb_check_generation(&cpu->tlb, cpu->as);
+    if (!crosses_page(lin, size)) {
+        uint64_t phys;
+        uint8_t *host = translate(cpu, lin, ACC_WRITE, idx, &phys);
+        if (host)
+            host_st(host, val, size);
+        else
+            mmio_st(cpu, phys, val, size);
+        return;
+    }
+    PagePart part[2];
+    translate_split(cpu, lin, size, ACC_WRITE, idx, part);
+    for (unsigned i = 0; i < size; i++) {
+        const PagePart *p = i < part[0].len ? &part[0] : &part[1];
+        unsigned off = i < part[0].len ? i : i - part[0].len;
+        part_st(cpu, p, off, (uint8_t)(val >> (8 * i)));
+    }
+}
+
+/* #AC(0): misaligned data access at CPL 3 with CR0.AM and EFLAGS.AC. */
+static void check_alignment(X86CPU *cpu, uint64_t lin, unsigned size)
+{
+    if (cpu->cpl == 3 && (lin & (size - 1)) && (cpu->cr0 & CR0_AM) && (cpu->rflags & AC_MASK))
+        x86_raise_exception_err(cpu, EXCP_AC, 0);
+}
+
+uint64_t x86_read(X86CPU *cpu, int seg, uint64_t offset, unsigned size)
+{
+    uint64_t lin = x86_seg_linear(cpu, seg, offset, size, ACC_READ);
+    check_alignment(cpu, lin, size);
+    return read_idx(cpu, lin, size, ACC_READ, x86_mmu_index(cpu, false));
+}
+
+void x86_write(X86CPU *cpu, int seg, uint64_t offset, uint64_t val, unsigned size)
+{
+    uint64_t lin = x86_seg_linear(cpu, seg, offset, size, ACC_WRITE);
+    check_alignment(cpu, lin, size);
+    write_idx(cpu, lin, val, size, x86_mmu_index(cpu, false));
+}
+
+static int lin_mmu_index(X86CPU *cpu, bool user)
+{
+    if (!(cpu->cr0 & CR0_PG))
+        return MMU_PHYS_IDX;
+    return user ? MMU_USER_IDX : MMU_KSMAP_IDX;
+}
+
+uint64_t x86_read_lin(X86CPU *cpu, uint64_t lin, unsigned size, bool user)
+{
+    return read_idx(cpu, wrap_lin(cpu, lin), size, ACC_READ, lin_mmu_index(cpu, user));
+}
+
+void x86_write_lin(X86CPU *cpu, uint64_t lin, uint64_t val, unsigned size, bool user)
+{
+    write_idx(cpu, wrap_lin(cpu, lin), val, size, lin_mmu_index(cpu, user));
+}
+
+/* ---- instruction fetch ---- */
+
+static uint64_t code_linear(X86CPU *cpu, uint64_t offset)
+{
+    const SegmentCache *cs = &cpu->seg[R_CS];
+    if (cpu->code64) {
+        if (!x86_is_canonical(offset))
+            x86_raise_exception_err(cpu, EXCP_GP, 0);
+        return offset;
+    }
+    if (offset > cs->limit)
+        x86_raise_exception_err(cpu, EXCP_GP, 0);
+    return (cs->base + offset) & 0xffffffffull;
+}
+
+uint8_t x86_fetch_byte(X86CPU *cpu, uint64_t offset)
+{
+    uint64_t lin = code_linear(cpu, offset);
+    return (uint8_t)read_idx(cpu, lin, 1, ACC_EXEC, code_mmu_index(cpu));
+}
+
+const uint8_t *x86_code_page(X86CPU *cpu, uint64_t lin, uint64_t *page_end)
+{
+    uint64_t phys;
+    tlb_check_generation(&cpu->tlb, cpu->as);
+    uint8_t *host = translate(cpu, lin, ACC_EXEC, code_mmu_index(cpu), &phys);
+    *page_end = (lin & TARGET_PAGE_MASK) + TARGET_PAGE_SIZE;
+    return host;
+}
+
+const uint8_t *x86_code_ptr(X86CPU *cpu, uint64_t offset, unsigned *avail)
+{
+    uint64_t lin = code_linear(cpu, offset);
+    uint64_t page_end;
+    const uint8_t *host = x86_code_page(cpu, lin, &page_end);
+    uint64_t n = page_end - lin;
+    if (!cpu->code64) {
+        uint64_t left = (uint64_t)cpu->seg[R_CS].limit - offset + 1;
+        if (left < n)
+            n = left;
+    }
+    *avail = (unsigned)n;
+    return host;
+}
+
+/* ---- physical helpers for the page walker and the descriptor code ---- */
+
+uint64_t x86_phys_ld(X86CPU *cpu, uint64_t phys, unsigned size)
+{
+    uint64_t len = size;
+    const uint8_t *host = address_space_map_ram(cpu->as, phys, &len, false);
+    if (host && len == size)
+        return host_ld(host, size);
+    return mmio_ld(cpu, phys, size);
+}
+
+bool x86_phys_cmpxchg(X86CPU *cpu, uint64_t phys, uint64_t old, uint64_t new, unsigned size)
+{
+    uint64_t len = size;
+    uint8_t *host = address_space_map_ram(cpu->as, phys, &len, true);
+    if (!host || len != size || ((uintptr_t)host & (size - 1))) {
+        if (x86_phys_ld(cpu, phys, size) != old)
+            return false;
+        x86_phys_st(cpu, phys, new, size);
+        return true;
+    }
+    if (size == 8)
+        return __atomic_compare_exchange_n((uint64_t *)host, &old, new, false,
+                                           __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    uint32_t o32 = (uint32_t)old;
+    return __atomic_compare_exchange_n((uint32_t *)host, &o32, (uint32_t)new, false,
+                                       __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+void x86_phys_st(X86CPU *cpu, uint64_t phys, uint64_t val, unsigned size)
+{
+    mmio_st(cpu, phys, val, size);
+}
