@@ -1,26 +1,36 @@
 #!/usr/bin/env bash
 # Installs what Vessel needs on a Debian 12 machine (as root, with apt-get) and
-# builds it in build/. Usage: scripts/setup.sh [--guest] [--sanitize]
+# builds it in build/. Usage: scripts/setup.sh [--guest] [--tests] [--sanitize] [--fuzz]
 #   --guest     also install the default guest: SeaBIOS, Debian's kernel, busybox
+#   --tests     also install what the test suite compares against (qemu-system-x86)
 #   --sanitize  also configure build-asan/ with -Db_sanitize=address,undefined
+#   --fuzz      also install clang and configure build-fuzz/ (libFuzzer harnesses)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_pkgs=(meson ninja-build pkg-config gcc libglib2.0-dev libffi-dev zlib1g-dev libpixman-1-dev check
             python3 nasm binutils)
 guest_pkgs=(seabios linux-image-amd64 busybox-static cpio)
+test_pkgs=(qemu-system-x86)
+fuzz_pkgs=(clang libclang-rt-14-dev)
 want_guest=0
+want_tests=0
 want_sanitize=0
+want_fuzz=0
 for a in "$@"; do
   case "$a" in
     --guest) want_guest=1 ;;
+    --tests) want_tests=1 ;;
     --sanitize) want_sanitize=1 ;;
+    --fuzz) want_fuzz=1 ;;
     *) echo "setup.sh: unknown option '$a'" >&2; exit 1 ;;
   esac
 done
 
 pkgs=("${build_pkgs[@]}")
 [ "$want_guest" = 1 ] && pkgs+=("${guest_pkgs[@]}")
+[ "$want_tests" = 1 ] && pkgs+=("${test_pkgs[@]}")
+[ "$want_fuzz" = 1 ] && pkgs+=("${fuzz_pkgs[@]}")
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -38,4 +48,9 @@ ninja -C build
 if [ "$want_sanitize" = 1 ]; then
   [ -f build-asan/build.ninja ] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
   ninja -C build-asan
+fi
+if [ "$want_fuzz" = 1 ]; then
+  [ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Db_sanitize=address,undefined \
+    -Db_lundef=false >/dev/null
+  ninja -C build-fuzz
 fi

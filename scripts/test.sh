@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 dir=build
-setup_args=()
+setup_args=(--tests)
 if [ "${1:-}" = "--sanitize" ]; then
   dir=build-asan
   setup_args+=(--sanitize)

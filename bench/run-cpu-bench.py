@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Guest instructions per second on a CPU-bound integer loop, Vessel beside
+qemu-system-x86_64 (TCG) in the same run.
+
+Each emulator runs the loop guest twice, with a short and a long iteration
+count; the difference cancels start-up cost, so
+    MIPS = (ITER_LONG - ITER_SHORT) * LOOP_INSNS / (t_long - t_short).
+Usage: bench/run-cpu-bench.py [--vessel build/vessel] [--accel interp] [--repeat 3]
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+LOOP_INSNS = 16
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def build_rom(tmp, iters):
+    out = os.path.join(tmp, f"loop-{iters}.rom")
+    subprocess.run(["nasm", "-f", "bin", f"-DITER={iters}", os.path.join(HERE, "cpu-loop.asm"), "-o", out],
+                   check=True)
+    return out
+
+
+def time_run(cmd, repeat):
+    best = None
+    for _ in range(repeat):
+        t0 = time.monotonic()
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=600)
+        dt = time.monotonic() - t0
+        if b"bench done" not in p.stdout or p.returncode != 1:
+            raise RuntimeError(f"{cmd[0]} failed: status {p.returncode}, output {p.stdout[-200:]!r}")
+        best = dt if best is None else min(best, dt)
+    return best
+
+
+def measure(name, base_cmd, roms, iters, repeat):
+    t_short = time_run(base_cmd + ["-bios", roms[0]], repeat)
+    t_long = time_run(base_cmd + ["-bios", roms[1]], repeat)
+    insns = (iters[1] - iters[0]) * LOOP_INSNS
+    mips = insns / max(t_long - t_short, 1e-6) / 1e6
+    print(f"{name:28s} short {t_short:7.3f}s  long {t_long:7.3f}s  {mips:9.1f} MIPS")
+    return mips
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--vessel", default=os.path.join(HERE, "..", "build", "vessel"))
+    ap.add_argument("--accel", default="interp")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--iters", type=int, default=20_000_000)
+    args = ap.parse_args()
+    iters = (args.iters // 10, args.iters)
+    tmp = tempfile.mkdtemp(prefix="vessel-bench-")
+    roms = [build_rom(tmp, n) for n in iters]
+    common = ["-nographic", "-device", "isa-debug-exit", "-no-reboot"]
+    results = {}
+    results["vessel"] = measure(f"vessel -accel {args.accel}", [args.vessel, "-accel", args.accel] + common,
+                                roms, iters, args.repeat)
+    qemu = shutil.which("qemu-system-x86_64")
+    if qemu:
+        results["qemu"] = measure("qemu-system-x86_64 -accel tcg",
+                                  [qemu, "-accel", "tcg", "-display", "none", "-serial", "stdio",
+                                   "-device", "isa-debug-exit", "-no-reboot"], roms, iters, args.repeat)
+        print(f"ratio vessel/qemu: {results['vessel'] / results['qemu']:.2f}")
+    else:
+        print("qemu-system-x86_64 not installed (apt-get install qemu-system-x86): no comparison")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
