@@ -51,6 +51,41 @@ def expect_ok(name, args, needle):
         print(f"ok   {name}")
 
 
+def spin_rom(path):
+    """A 64 KiB ROM whose reset vector jumps to itself: a guest that never ends."""
+    img = bytearray(64 * 1024)
+    img[0xfff0:0xfff2] = b"\xeb\xfe"  # jmp $
+    with open(path, "wb") as f:
+        f.write(img)
+
+
+def expect_stops(name, rom, how):
+    """Run a guest that never ends, stop it by a signal or Ctrl-A x, expect status 0 and no crash."""
+    global passed
+    import signal
+    import time
+    p = subprocess.Popen([VESSEL, "-bios", rom, "-nographic"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(0.5)
+    if how == "ctrl-a-x":
+        p.stdin.write(b"\x01x")
+        p.stdin.flush()
+    else:
+        p.send_signal(how)
+    try:
+        out, err = p.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        failures.append(f"{name}: did not stop within 10 s")
+        return
+    if p.returncode != 0 or b"runtime error" in err or b"Sanitizer" in err:
+        failures.append(f"{name}: status {p.returncode}, stderr {err[-300:]!r}")
+    else:
+        passed += 1
+        print(f"ok   {name}")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="vessel-cli-")
     small = os.path.join(tmp, "small.rom")
@@ -102,6 +137,13 @@ def main():
     expect_error("initrd-without-kernel", ["-initrd", good], "requires -kernel")
     expect_error("kernel-missing", ["-kernel", missing, "-nographic"], "kernel")
     expect_error("icount", ["-icount", "banana"], "icount")
+
+    import signal
+    spin = os.path.join(tmp, "spin.rom")
+    spin_rom(spin)
+    expect_stops("sigterm", spin, signal.SIGTERM)
+    expect_stops("sigint", spin, signal.SIGINT)
+    expect_stops("ctrl-a-x", spin, "ctrl-a-x")
 
     total = passed + len(failures)
     for f in failures:
