@@ -16,7 +16,7 @@ static uint64_t flat_desc(uint8_t access)
     return 0xffffull | (0xfull << 48) | ((uint64_t)access << 40) | (0xcull << 52);
 }
 
-bool boot_gdt_write(AddressSpace *as)
+bool boot_gdt_write(AddressSpace *as, char **err)
 {
     uint64_t gdt[4] = { 0, 0, flat_desc(0x9b), flat_desc(0x93) };
     uint8_t le[sizeof(gdt)];
@@ -24,7 +24,7 @@ bool boot_gdt_write(AddressSpace *as)
         for (int b = 0; b < 8; b++)
             le[i * 8 + b] = (uint8_t)(gdt[i] >> (8 * b));
     }
-    return address_space_write(as, BOOT_GDT_ADDR, le, sizeof(le)) == MEMTX_OK;
+    return boot_write(as, BOOT_GDT_ADDR, le, sizeof(le), "boot GDT", err);
 }
 
 void boot_entry_apply(X86CPU *cpu, const BootEntry *e)

@@ -37,8 +37,8 @@ typedef struct BootEntry {
     uint32_t eax, ebx, esi;  /* other general registers are zero */
 } BootEntry;
 
-/* Write the boot GDT at BOOT_GDT_ADDR. False if that is not RAM. */
-bool boot_gdt_write(AddressSpace *as);
+/* Write the boot GDT at BOOT_GDT_ADDR. False with *err if that is not RAM. */
+bool boot_gdt_write(AddressSpace *as, char **err);
 /* Put `cpu` (just reset) into the flat 32-bit state described by `e`. */
 void boot_entry_apply(X86CPU *cpu, const BootEntry *e);
 /* Write guest RAM; false (with *err "what: ...") if any byte misses RAM. */

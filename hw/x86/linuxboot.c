@@ -17,7 +17,6 @@ typedef struct LinuxHeader {
     uint32_t initrd_max;       /* highest address the initrd may end at, inclusive */
     uint32_t cmdline_size;
     bool relocatable;
-    uint32_t kernel_align;
     uint64_t pref_address;
     uint32_t init_size;
     size_t hdr_end;            /* end of the header bytes to copy into boot_params */
@@ -68,6 +67,31 @@ static void linux_parse_v210(const uint8_t *buf, size_t len, LinuxHeader *h)
     }
 }
 
+/* The real-mode and protected-mode parts must both lie inside the file. */
+static bool linux_parse_sizes(const BootImage *img, LinuxHeader *h, char **err)
+{
+    const uint8_t *buf = img->kernel;
+    size_t len = img->kernel_len;
+    unsigned sects = buf[LINUX_HDR_SETUP_SECTS] ? buf[LINUX_HDR_SETUP_SECTS] : 4;
+    h->setup_len = (size_t)(sects + 1) * 512;
+    if (h->setup_len >= len) {
+        *err = g_strdup_printf("kernel '%s': setup code (%zu bytes, setup_sects %u) extends "
+                               "past the end of the file (%zu bytes)", img->name, h->setup_len, sects, len);
+        return false;
+    }
+    h->kernel_len = len - h->setup_len;
+    uint64_t syssize = (uint64_t)rd32(buf + LINUX_HDR_SYSSIZE) * 16;
+    if (syssize > h->kernel_len) {
+        *err = g_strdup_printf("kernel '%s': truncated: syssize says %" G_GUINT64_FORMAT
+                               " bytes of kernel, the file has %zu", img->name, syssize, h->kernel_len);
+        return false;
+    }
+    size_t end = LINUX_HDR_MAGIC + buf[LINUX_HDR_JUMP + 1];
+    end = end > LINUX_HDR_END_MAX ? LINUX_HDR_END_MAX : end;
+    h->hdr_end = end > len ? len : end;
+    return true;
+}
+
 static bool linux_parse(const BootImage *img, LinuxHeader *h, char **err)
 {
     const uint8_t *buf = img->kernel;
@@ -82,20 +106,8 @@ static bool linux_parse(const BootImage *img, LinuxHeader *h, char **err)
         *err = g_strdup_printf("kernel '%s': truncated setup header", img->name);
         return false;
     }
-    unsigned sects = buf[LINUX_HDR_SETUP_SECTS] ? buf[LINUX_HDR_SETUP_SECTS] : 4;
-    h->setup_len = (size_t)(sects + 1) * 512;
-    if (h->setup_len >= len) {
-        *err = g_strdup_printf("kernel '%s': setup code (%zu bytes, setup_sects %u) extends past the end of the file (%zu bytes)",
-                               img->name, h->setup_len, sects, len);
+    if (!linux_parse_sizes(img, h, err))
         return false;
-    }
-    h->kernel_len = len - h->setup_len;
-    uint64_t syssize = (uint64_t)rd32(buf + LINUX_HDR_SYSSIZE) * 16;
-    if (syssize > h->kernel_len) {
-        *err = g_strdup_printf("kernel '%s': truncated: syssize says %" G_GUINT64_FORMAT
-                               " bytes of kernel, the file has %zu", img->name, syssize, h->kernel_len);
-        return false;
-    }
     h->loadflags = buf[LINUX_HDR_LOADFLAGS];
     if (!(h->loadflags & LINUX_LOADED_HIGH)) {
         *err = g_strdup_printf("kernel '%s': a zImage (not loaded high) is not supported", img->name);
@@ -104,11 +116,7 @@ static bool linux_parse(const BootImage *img, LinuxHeader *h, char **err)
     h->initrd_max = rd32(buf + LINUX_HDR_INITRD_MAX);
     h->cmdline_size = rd32(buf + LINUX_HDR_CMDLINE_SIZE);
     h->relocatable = buf[LINUX_HDR_RELOCATABLE] != 0;
-    h->kernel_align = rd32(buf + LINUX_HDR_KERNEL_ALIGN);
     linux_parse_v210(buf, len, h);
-    size_t end = LINUX_HDR_MAGIC + buf[LINUX_HDR_JUMP + 1];
-    end = end > LINUX_HDR_END_MAX ? LINUX_HDR_END_MAX : end;
-    h->hdr_end = end > len ? len : end;
     return true;
 }
 
@@ -130,8 +138,8 @@ static bool linux_place_kernel(const BootImage *img, const LinuxHeader *h, uint6
     *load = LINUX_LOAD_ADDR;
     if (e820_is_ram(img->e820, LINUX_LOAD_ADDR, need))
         return true;
-    *err = g_strdup_printf("kernel '%s' needs %" G_GUINT64_FORMAT " KiB of RAM at 1 MiB: not enough guest RAM",
-                           img->name, need >> 10);
+    *err = g_strdup_printf("kernel '%s' needs %" G_GUINT64_FORMAT
+                           " KiB of RAM at 1 MiB: not enough guest RAM", img->name, need >> 10);
     return false;
 }
 
@@ -148,8 +156,8 @@ static bool linux_place_initrd(const BootImage *img, const LinuxHeader *h, uint6
         *addr = 0;
         return true;
     }
-    *err = g_strdup_printf("initrd (%zu bytes) does not fit in guest RAM between the kernel and 0x%" G_GINT64_MODIFIER "x",
-                           rd->len, top);
+    *err = g_strdup_printf("initrd (%zu bytes) does not fit in guest RAM between the kernel and 0x%"
+                           G_GINT64_MODIFIER "x", rd->len, top);
     return false;
 }
 
@@ -217,13 +225,10 @@ bool linux_load(AddressSpace *as, const BootImage *img, BootEntry *entry, char *
               (img->nr_modules == 0 ||
                boot_write(as, initrd, img->modules[0].data, img->modules[0].len, "initrd", err)) &&
               boot_write(as, BOOT_PARAMS_ADDR, bp, LINUX_BP_SIZE, "boot_params", err) &&
-              boot_write(as, BOOT_GDT_ADDR, "", 0, "boot GDT", err) && boot_gdt_write(as);
+              boot_gdt_write(as, err);
     g_free(bp);
-    if (!ok) {
-        if (!*err)
-            *err = g_strdup("boot GDT: not RAM");
+    if (!ok)
         return false;
-    }
     *entry = (BootEntry){ .eip = (uint32_t)load, .esi = BOOT_PARAMS_ADDR };
     return true;
 }
