@@ -12,6 +12,7 @@
 #include "core/chardev.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/gdbstub.h"
 #include "core/log.h"
 #include "core/main-loop.h"
 #include "core/runstate.h"
@@ -114,6 +115,10 @@ int main(int argc, char **argv)
     Machine *m = setup(&cfg, argc, argv);
     if (cfg.start_stopped)
         vcpus_pause();
+    /* gdb stub (issue 5): listen before the vCPUs start */
+    char *gdb_err = NULL;
+    if (cfg.gdb && !gdbstub_start(m, cfg.gdb, &gdb_err))
+        die(gdb_err);
     clock_virtual_start();
     m->accel->start_vcpus(m);
     int status = 0;
@@ -123,9 +128,10 @@ int main(int argc, char **argv)
             break;
     }
     stop_machine(m);
+    gdbstub_stop();
     chardev_close_all();
-    log_flush();
     pc_machine_free(m);
+    log_flush();
     config_free(&cfg);
     return status;
 }

@@ -2,9 +2,13 @@
  * The PC board: guest RAM laid out as on a PC (low 640 KiB, the legacy
  * 0xA0000-0xFFFFF window, the PCI hole below 4 GiB, the rest above 4 GiB),
  * the firmware ROM mapped whole just below 4 GiB with its last 128 KiB
- * aliased to end at 0xFFFFF, the vCPUs, and the ISA devices.
+ * aliased to end at 0xFFFFF, the vCPUs, and the devices in a fixed order:
+ * interrupt controllers (pc-irq.c), shadow RAM (pc-pam.c), the UARTs and
+ * debug ports, the chipset (pc-chipset.c), then what the firmware reads
+ * (pc-firmware.c).
  */
 #include "hw/x86/pc.h"
+#include "hw/x86/pc-internal.h"
 
 #include <errno.h>
 #include <string.h>
@@ -18,19 +22,8 @@
 #include "hw/misc/post.h"
 #include "target-x86/cpu.h"
 
-typedef struct PCBoard {
-    MemoryRegion ram;           /* all guest RAM, one host block */
-    MemoryRegion ram_below_4g;  /* alias [0, below_4g) */
-    MemoryRegion ram_above_4g;  /* alias [below_4g, ram_size) at 4 GiB */
-    MemoryRegion legacy_vga;    /* 0xA0000-0xBFFFF: no VGA, unassigned */
-    MemoryRegion bios;          /* the ROM below 4 GiB */
-    MemoryRegion isa_bios;      /* its tail, ending at 0xFFFFF */
-    SerialState *serial[VESSEL_MAX_SERIAL];
-    PostState *post;
-    DebugconState *debugcon;
-} PCBoard;
-
 static const uint16_t serial_ports[VESSEL_MAX_SERIAL] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
+static const int serial_irqs[VESSEL_MAX_SERIAL] = { 4, 3, 4, 3 };
 
 void pc_ram_split(uint64_t ram_size, uint64_t *below_4g, uint64_t *above_4g)
 {
@@ -47,6 +40,8 @@ static bool pc_map_ram(Machine *m, PCBoard *pc, char **err)
 {
     uint64_t below, above;
     pc_ram_split(m->cfg->ram_size, &below, &above);
+    pc->below_4g = below;
+    pc->above_4g = above;
     if (!memory_region_init_ram(&pc->ram, "pc.ram", m->cfg->ram_size)) {
         *err = g_strdup_printf("cannot allocate %" G_GUINT64_FORMAT " MiB of guest RAM",
                                m->cfg->ram_size >> 20);
@@ -120,7 +115,7 @@ static bool pc_add_serial(Machine *m, PCBoard *pc, char **err)
             g_free(cerr);
             return false;
         }
-        pc->serial[i] = serial_new(chr, NULL);
+        pc->serial[i] = serial_new(chr, &pc->isa_irq[serial_irqs[i]]);
         serial_map(pc->serial[i], &m->io_root, serial_ports[i]);
         machine_register_reset(m, (void (*)(void *))serial_reset, pc->serial[i]);
     }
@@ -132,6 +127,7 @@ static bool pc_add_devices(Machine *m, PCBoard *pc, char **err)
     if (!pc_add_serial(m, pc, err))
         return false;
     pc->post = post_create(&m->io_root);
+    pc_biosdbg_init(m, pc);
     if (m->cfg->debugcon) {
         char *cerr = NULL;
         Chardev *chr = chardev_new("debugcon", m->cfg->debugcon, &cerr);
@@ -176,22 +172,38 @@ static void pc_init_address_spaces(Machine *m)
     address_space_init(&m->io_as, &m->io_root, "I/O");
 }
 
+static bool pc_build(Machine *m, PCBoard *pc, char **err)
+{
+    if (!pc_map_ram(m, pc, err))
+        return false;
+    /* -kernel without -bios boots with no firmware at all. */
+    if ((!m->cfg->kernel || m->cfg->bios) && !pc_load_bios(m, pc, err))
+        return false;
+    pc_add_cpus(m);
+    pc_irq_init(m, pc);
+    if (pc->below_4g >= PC_LEGACY_END)
+        pc_pam_init(m, pc);
+    if (!pc_add_devices(m, pc, err))
+        return false;
+    pc_chipset_init(m, pc);
+    pc_cmos_init(m, pc);
+    if (!pc_fw_cfg_init(m, pc, err))
+        return false;
+    return !m->cfg->kernel || pc_direct_init(m, pc, err);
+}
+
 Machine *pc_machine_new(const VesselConfig *cfg, char **err)
 {
-    if (cfg->kernel) {
-        *err = g_strdup("-kernel: direct kernel boot is not implemented yet (use -bios)");
-        return NULL;
-    }
     Machine *m = g_new0(Machine, 1);
     PCBoard *pc = g_new0(PCBoard, 1);
     m->cfg = cfg;
     m->board = pc;
+    pc->m = m;
     pc_init_address_spaces(m);
-    if (!pc_map_ram(m, pc, err) || !pc_load_bios(m, pc, err) || !pc_add_devices(m, pc, err)) {
+    if (!pc_build(m, pc, err)) {
         pc_machine_free(m);
         return NULL;
     }
-    pc_add_cpus(m);
     machine_reset(m);
     return m;
 }
@@ -200,9 +212,9 @@ void pc_machine_free(Machine *m)
 {
     if (!m)
         return;
-    for (int i = 0; i < m->nr_cpus; i++)
-        x86_cpu_free(m->cpus[i]);
     PCBoard *pc = m->board;
+    pc_firmware_free(pc);
+    pc_chipset_free(pc);
     for (int i = 0; i < VESSEL_MAX_SERIAL; i++)
         if (pc->serial[i])
             serial_free(pc->serial[i]);
@@ -211,6 +223,10 @@ void pc_machine_free(Machine *m)
     if (pc->debugcon)
         debugcon_free(pc->debugcon);
     debugexit_free_all();
+    pc_pam_free(pc);
+    pc_irq_free(m, pc);
+    for (int i = 0; i < m->nr_cpus; i++)
+        x86_cpu_free(m->cpus[i]);
     address_space_destroy(&m->system_as);
     address_space_destroy(&m->io_as);
     memory_region_destroy(&pc->ram);

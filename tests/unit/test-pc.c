@@ -1,7 +1,9 @@
 /*
  * Unit tests for the PC board's memory map: low RAM, the legacy window, the
  * BIOS below 4 GiB and its alias ending at 0xFFFFF, the PCI hole and RAM
- * above 4 GiB, and the firmware size rule.
+ * above 4 GiB, and the firmware size rule; its wiring: ISA IRQs through the
+ * 8259 to the CPU, the per-CPU local APIC page, the CMOS memory sizes, PAM
+ * shadow RAM and the fw_cfg e820 table.
  */
 #include <check.h>
 #include <glib.h>
@@ -9,7 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hw/misc/fw_cfg.h"
+#include "hw/timer/rtc.h"
 #include "hw/x86/pc.h"
+#include "hw/x86/pc-internal.h"
+#include "target-x86/cpu.h"
 
 static char *write_bios(uint64_t size)
 {
@@ -139,6 +145,185 @@ START_TEST(test_bios_size_rule)
 }
 END_TEST
 
+
+static void free_pc(Machine *m, char *path)
+{
+    pc_machine_free(m);
+    unlink(path);
+    g_free(path);
+}
+
+static void outb(Machine *m, uint16_t port, uint8_t v)
+{
+    address_space_st(&m->io_as, port, v, 1);
+}
+
+static uint8_t inb(Machine *m, uint16_t port)
+{
+    return (uint8_t)address_space_ld(&m->io_as, port, 1, NULL);
+}
+
+/* Master PIC: vectors 0x20-0x27, only `unmasked` IRQs enabled. */
+static void pic_setup(Machine *m, uint8_t mask)
+{
+    outb(m, 0x20, 0x11);
+    outb(m, 0x21, 0x20);
+    outb(m, 0x21, 0x04);
+    outb(m, 0x21, 0x01);
+    outb(m, 0x21, mask);
+}
+
+START_TEST(test_isa_irq_reaches_cpu)
+{
+    VesselConfig cfg;
+    char *path;
+    Machine *m = make_pc(&cfg, 32ull << 20, 64 << 10, &path);
+    X86CPU *cpu = m->cpus[0];
+    pic_setup(m, 0xef);     /* IRQ4 only */
+    ck_assert(!(cpu->interrupt_request & CPU_INTERRUPT_HARD));
+    /* COM1's THRE interrupt: OUT2 gates it onto IRQ4. */
+    outb(m, 0x3fc, 0x08);
+    outb(m, 0x3f9, 0x02);
+    ck_assert(cpu->interrupt_request & CPU_INTERRUPT_HARD);
+    ck_assert_int_eq(cpu->intr_ack(cpu->intr_opaque), 0x24);
+    outb(m, 0x3f9, 0x00);
+    outb(m, 0x20, 0x20);    /* EOI */
+    ck_assert(!(cpu->interrupt_request & CPU_INTERRUPT_HARD));
+    /* A masked IRQ (1, the keyboard) stays away from the CPU. */
+    PCBoard *pc = m->board;
+    irq_raise(&pc->isa_irq[1]);
+    ck_assert(!(cpu->interrupt_request & CPU_INTERRUPT_HARD));
+    irq_lower(&pc->isa_irq[1]);
+    free_pc(m, path);
+}
+END_TEST
+
+START_TEST(test_lapic_page_per_cpu)
+{
+    VesselConfig cfg;
+    char *path;
+    Machine *m = make_pc(&cfg, 32ull << 20, 64 << 10, &path);
+    X86CPU *cpu = m->cpus[0];
+    /* The CPU sees its local APIC (version register); devices do not. */
+    ck_assert_uint_eq(address_space_ld(cpu->as, 0xfee00030, 4, NULL) & 0xff, 0x14);
+    ck_assert_uint_eq(address_space_ld(&m->system_as, 0xfee00030, 4, NULL), 0xffffffff);
+    /* Ordinary memory is the same through the CPU's view. */
+    address_space_st(&m->system_as, 0x1000, 0x5a, 1);
+    ck_assert_uint_eq(address_space_ld(cpu->as, 0x1000, 1, NULL), 0x5a);
+    free_pc(m, path);
+}
+END_TEST
+
+static unsigned cmos16(Machine *m, int lo)
+{
+    PCBoard *pc = m->board;
+    return rtc_get_nvram(pc->rtc, lo) | rtc_get_nvram(pc->rtc, lo + 1) << 8;
+}
+
+START_TEST(test_cmos_memory_sizes)
+{
+    VesselConfig cfg;
+    char *path;
+    Machine *m = make_pc(&cfg, 128ull << 20, 64 << 10, &path);
+    ck_assert_uint_eq(cmos16(m, 0x15), 640);
+    ck_assert_uint_eq(cmos16(m, 0x17), 0xffff);          /* 127 MiB in KiB, capped */
+    ck_assert_uint_eq(cmos16(m, 0x34), (112u << 20) >> 16);
+    outb(m, 0x70, 0x35);                                  /* the guest sees the same */
+    ck_assert_uint_eq(inb(m, 0x71), ((112u << 20) >> 16) >> 8);
+    PCBoard *pc = m->board;
+    ck_assert_uint_eq(rtc_get_nvram(pc->rtc, 0x5b), 0);
+    ck_assert_uint_eq(rtc_get_nvram(pc->rtc, 0x5f), 0);
+    free_pc(m, path);
+
+    m = make_pc(&cfg, 8ull << 20, 64 << 10, &path);
+    ck_assert_uint_eq(cmos16(m, 0x17), 7 * 1024);
+    ck_assert_uint_eq(cmos16(m, 0x30), 7 * 1024);
+    ck_assert_uint_eq(cmos16(m, 0x34), 0);
+    free_pc(m, path);
+
+    m = make_pc(&cfg, 4ull << 30, 64 << 10, &path);
+    pc = m->board;
+    ck_assert_uint_eq(cmos16(m, 0x34), ((3ull << 30) - (16 << 20)) >> 16);
+    uint32_t high = rtc_get_nvram(pc->rtc, 0x5b) | rtc_get_nvram(pc->rtc, 0x5c) << 8 |
+                    (uint32_t)rtc_get_nvram(pc->rtc, 0x5d) << 16;
+    ck_assert_uint_eq(high, (1ull << 30) >> 16);
+    free_pc(m, path);
+}
+END_TEST
+
+/* i440FX (00:00.0) configuration byte write through 0xCF8/0xCFC. */
+static void pci_write8(Machine *m, uint8_t reg, uint8_t v)
+{
+    address_space_st(&m->io_as, 0xcf8, 0x80000000u | (reg & 0xfc), 4);
+    address_space_st(&m->io_as, 0xcfc + (reg & 3), v, 1);
+}
+
+START_TEST(test_pam_shadow_ram)
+{
+    VesselConfig cfg;
+    char *path;
+    Machine *m = make_pc(&cfg, 32ull << 20, 64 << 10, &path);
+    uint8_t rom = expected_bios_byte(0x1234);
+    /* Mode 0: the BIOS, read-only. */
+    address_space_st(&m->system_as, 0xf1234, (uint8_t)~rom, 1);
+    ck_assert_uint_eq(rd8(m, 0xf1234), rom);
+    /* PAM0 = 0x30: 0xF0000-0xFFFFF is RAM; copy the BIOS byte in and change it. */
+    pci_write8(m, 0x59, 0x30);
+    address_space_st(&m->system_as, 0xf1234, 0xa5, 1);
+    ck_assert_uint_eq(rd8(m, 0xf1234), 0xa5);
+    /* 0x10: read-only RAM keeps the copy and drops writes. */
+    pci_write8(m, 0x59, 0x10);
+    address_space_st(&m->system_as, 0xf1234, 0x11, 1);
+    ck_assert_uint_eq(rd8(m, 0xf1234), 0xa5);
+    /* A machine reset puts every segment back to ROM. */
+    pci_write8(m, 0x59, 0x30);
+    machine_reset(m);
+    ck_assert_uint_eq(rd8(m, 0xf1234), rom);
+    /* PAM1 low nibble: 0xC0000-0xC3FFF. */
+    pci_write8(m, 0x5a, 0x03);
+    address_space_st(&m->system_as, 0xc0010, 0x42, 1);
+    ck_assert_uint_eq(rd8(m, 0xc0010), 0x42);
+    free_pc(m, path);
+}
+END_TEST
+
+static uint64_t le(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+START_TEST(test_fw_cfg_e820)
+{
+    VesselConfig cfg;
+    char *path;
+    Machine *m = make_pc(&cfg, 4ull << 30, 64 << 10, &path);
+    PCBoard *pc = m->board;
+    size_t len = 0;
+    const uint8_t *e = fw_cfg_file_data(pc->fw_cfg, "etc/e820", &len);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_uint_eq(len, 40);
+    ck_assert_uint_eq(le(e, 8), 0);
+    ck_assert_uint_eq(le(e + 8, 8), 3ull << 30);
+    ck_assert_uint_eq(le(e + 16, 4), 1);
+    ck_assert_uint_eq(le(e + 20, 8), 4ull << 30);
+    ck_assert_uint_eq(le(e + 28, 8), 1ull << 30);
+    ck_assert_uint_eq(le(e + 36, 4), 1);
+    ck_assert_ptr_nonnull(fw_cfg_file_data(pc->fw_cfg, "etc/table-loader", &len));
+    ck_assert_ptr_null(fw_cfg_file_data(pc->fw_cfg, "etc/sercon-port", &len));
+    free_pc(m, path);
+
+    m = make_pc(&cfg, 64ull << 20, 64 << 10, &path);
+    pc = m->board;
+    e = fw_cfg_file_data(pc->fw_cfg, "etc/e820", &len);
+    ck_assert_uint_eq(len, 20);
+    ck_assert_uint_eq(le(e + 8, 8), 64ull << 20);
+    free_pc(m, path);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pc");
@@ -149,6 +334,14 @@ int main(void)
     tcase_add_test(tc, test_ram_above_4g);
     tcase_add_test(tc, test_bios_size_rule);
     suite_add_tcase(s, tc);
+    TCase *wiring = tcase_create("wiring");
+    tcase_set_timeout(wiring, 30);
+    tcase_add_test(wiring, test_isa_irq_reaches_cpu);
+    tcase_add_test(wiring, test_lapic_page_per_cpu);
+    tcase_add_test(wiring, test_cmos_memory_sizes);
+    tcase_add_test(wiring, test_pam_shadow_ram);
+    tcase_add_test(wiring, test_fw_cfg_e820);
+    suite_add_tcase(s, wiring);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
