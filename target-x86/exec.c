@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accel/debug.h"   /* gdb stub hooks (issue 5) */
 #include "core/log.h"
 #include "target-x86/exec.h"
 #include "target-x86/interp.h"
@@ -307,8 +308,14 @@ static int run_loop(X86CPU *cpu, uint64_t features, volatile uint64_t *budget)
         }
         if (cpu->halted)
             return EXEC_HALTED;
+        /* gdb stub (accel/debug.h): breakpoints before, single-step and
+         * watchpoints after the instruction. */
+        if (atomic_load_explicit(&debug_active, memory_order_relaxed) && debug_before_insn(cpu))
+            return EXEC_EXIT;
         exec_insn(cpu, features);
         (*budget)--;
+        if (atomic_load_explicit(&debug_active, memory_order_relaxed) && debug_after_insn(cpu))
+            return EXEC_EXIT;
     }
     return EXEC_BUDGET;
 }

@@ -3,6 +3,7 @@
  * operands, explicit memory accesses with the data-breakpoint check, the
  * stack, privilege checks.
  */
+#include "accel/debug.h"   /* gdb watchpoints (issue 5) */
 #include "target-x86/interp.h"
 
 /* ---- data breakpoints ---- */
@@ -29,6 +30,8 @@ static void check_data_breakpoints(X86CPU *cpu, int seg, uint64_t off, unsigned 
 void mem_write(X86CPU *cpu, int seg, uint64_t off, uint64_t val, unsigned size)
 {
     x86_write(cpu, seg, off, val, size);
+    if (atomic_load_explicit(&debug_watch_active, memory_order_relaxed))   /* gdb stub */
+        debug_check_access(cpu, x86_seg_linear(cpu, seg, off, size, ACC_WRITE), size, true);
     if (cpu->dr[7] & 0xff)
         check_data_breakpoints(cpu, seg, off, size, true);
 }
@@ -36,6 +39,8 @@ void mem_write(X86CPU *cpu, int seg, uint64_t off, uint64_t val, unsigned size)
 uint64_t mem_read(X86CPU *cpu, int seg, uint64_t off, unsigned size)
 {
     uint64_t v = x86_read(cpu, seg, off, size);
+    if (atomic_load_explicit(&debug_watch_active, memory_order_relaxed))   /* gdb stub */
+        debug_check_access(cpu, x86_seg_linear(cpu, seg, off, size, ACC_READ), size, false);
     if (cpu->dr[7] & 0xff)
         check_data_breakpoints(cpu, seg, off, size, false);
     return v;
