@@ -134,6 +134,13 @@ typedef struct DecodeCacheEntry {
 } DecodeCacheEntry;
 
 static __thread DecodeCacheEntry *dcache;
+static pthread_key_t dcache_key;    /* frees a thread's cache when the thread ends */
+static pthread_once_t dcache_key_once = PTHREAD_ONCE_INIT;
+
+static void dcache_key_create(void)
+{
+    pthread_key_create(&dcache_key, free);
+}
 
 static DecodeCacheEntry *dcache_slot(uint64_t pc)
 {
@@ -141,6 +148,8 @@ static DecodeCacheEntry *dcache_slot(uint64_t pc)
         dcache = calloc(DCACHE_SIZE, sizeof(*dcache));
         if (!dcache)
             abort();
+        pthread_once(&dcache_key_once, dcache_key_create);
+        pthread_setspecific(dcache_key, dcache);
     }
     return &dcache[(pc ^ (pc >> DCACHE_BITS)) & (DCACHE_SIZE - 1)];
 }

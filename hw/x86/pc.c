@@ -231,6 +231,8 @@ void pc_machine_free(Machine *m)
     address_space_destroy(&m->io_as);
     memory_region_destroy(&pc->ram);
     memory_region_destroy(&pc->bios);
+    memory_region_destroy(&m->system_root);
+    memory_region_destroy(&m->io_root);
     g_free(m->reset_handlers);
     g_free(pc);
     g_free(m);
