@@ -8,8 +8,7 @@
  * Unmasked exceptions set FSW.ES/B; the next waiting x87 instruction raises
  * #MF when CR0.NE=1 (the FERR# line of CR0.NE=0 is not modelled). The masked
  * responses are implemented; with an unmasked IE/ZE/DE the destination is
- * left unchanged. Not implemented (no rows): transcendentals, FPREM/FPREM1,
- * FXTRACT, FSCALE, FBLD/FBSTP. The environment layout is the 32/16-bit
+ * left unchanged. Not implemented (no rows): transcendentals, FBLD/FBSTP. The environment layout is the 32/16-bit
  * protected-mode one in every mode.
  */
 #include <string.h>
@@ -695,4 +694,69 @@ void h_frstor(X86CPU *cpu, const X86Insn *insn)
     load_env(cpu, insn, ea);
     for (int i = 0; i < 8; i++)
         *st(cpu, i) = regs[i];
+}
+
+/* ---- FPREM/FPREM1, FSCALE, FXTRACT ---- */
+
+void h_fprem(X86CPU *cpu, const X86Insn *insn)
+{
+    fpu_enter(cpu, insn, true);
+    Float80 a, b;
+    if (!(fget(cpu, 0, &a) & fget(cpu, 1, &b)) && !(F(cpu)->fcw & FX_IE))
+        return;
+    if (!st_valid(cpu, 0) || !st_valid(cpu, 1)) {
+        fset(cpu, 0, x80_indefinite);
+        return;
+    }
+    X80Ctx c = ctx(cpu);
+    unsigned q;
+    bool partial;
+    Float80 r = x80_rem(&c, a, b, insn->modrm == 0xf5, &q, &partial);
+    if (!raise_flags(cpu, c.flags & ~(unsigned)FX_C1))
+        return;
+    fset(cpu, 0, r);
+    X87State *f = F(cpu);
+    unsigned cc = partial ? FSW_C2
+                          : ((q & 4) ? FSW_C0 : 0) | ((q & 2) ? FSW_C3 : 0) | ((q & 1) ? FSW_C1 : 0);
+    f->fsw = (uint16_t)((f->fsw & ~FSW_CC) | cc);
+}
+
+void h_fscale(X86CPU *cpu, const X86Insn *insn)
+{
+    fpu_enter(cpu, insn, true);
+    Float80 a, b;
+    if (!(fget(cpu, 0, &a) & fget(cpu, 1, &b))) {
+        if (F(cpu)->fcw & FX_IE)
+            fset(cpu, 0, x80_indefinite);
+        return;
+    }
+    X80Ctx c = ctx(cpu);
+    Float80 r = x80_scale(&c, a, b);
+    if (!raise_flags(cpu, c.flags))
+        return;
+    fset(cpu, 0, r);
+}
+
+void h_fxtract(X86CPU *cpu, const X86Insn *insn)
+{
+    fpu_enter(cpu, insn, true);
+    Float80 a, sig;
+    if (!fget(cpu, 0, &a)) {
+        if (F(cpu)->fcw & FX_IE)
+            fset(cpu, 0, x80_indefinite);
+        return;
+    }
+    if (st_valid(cpu, -1)) {
+        if (stack_fault(cpu, true)) {
+            fset(cpu, 0, x80_indefinite);
+            fpush(cpu, x80_indefinite);   /* overflow again: masked response */
+        }
+        return;
+    }
+    X80Ctx c = ctx(cpu);
+    Float80 e = x80_extract(&c, a, &sig);
+    if (!raise_flags(cpu, c.flags))
+        return;
+    fset(cpu, 0, e);
+    fpush(cpu, sig);
 }

@@ -9,6 +9,7 @@
 
 #include "target-x86/exec.h"
 
+#define FSW_C0_T 0x0100
 #define CODE 0x1000u
 #define DATA 0x3000u
 #define D32(a) (uint8_t)(a), (uint8_t)((a) >> 8), (uint8_t)((a) >> 16), (uint8_t)((a) >> 24)
@@ -212,6 +213,18 @@ START_TEST(test_x87)
     ck_assert_int_eq(EXEC(0xd9, 0xe8), EXCP_MF);
     ck_assert_int_eq(EXEC(0xdb, 0xe2), -1);                      /* fnclex */
     ck_assert_int_eq(EXEC(0xd9, 0xe8), -1);
+    /* fprem: 7 rem 3 = 1, quotient 2 (C3); fscale: 1 * 2^3 */
+    ck_assert_int_eq(EXEC(0xdb, 0xe3), -1);
+    put32(DATA, 0x40400000);
+    put32(DATA + 4, 0x40e00000);
+    ck_assert_int_eq(EXEC(0xd9, 0x05, D32(DATA)), -1);           /* 3 */
+    ck_assert_int_eq(EXEC(0xd9, 0x05, D32(DATA + 4)), -1);       /* 7 */
+    ck_assert_int_eq(EXEC(0xd9, 0xf8), -1);                      /* fprem */
+    ck_assert_uint_eq(cpu->fpu.st[cpu->fpu.top].mant, 1ull << 63);
+    ck_assert_uint_eq(cpu->fpu.st[cpu->fpu.top].exp, 0x3fff);
+    ck_assert_uint_eq(cpu->fpu.fsw & (FSW_C0_T | 0x4000 | 0x0200 | 0x0400), 0x4000);
+    ck_assert_int_eq(EXEC(0xd9, 0xfd), -1);                      /* fscale: 1 * 2^3 */
+    ck_assert_uint_eq(cpu->fpu.st[cpu->fpu.top].exp, 0x4002);
 }
 END_TEST
 
