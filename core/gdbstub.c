@@ -242,16 +242,22 @@ static void stop_notify(void)
 
 /* ---- client connection ---- */
 
+/* Stop watching a socket and close it (the client's or the listener's). */
+static void close_watched_fd(GSource **src, int *fd)
+{
+    if (*src) {
+        g_source_destroy(*src);
+        g_source_unref(*src);
+        *src = NULL;
+    }
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
 static void close_client(void)
 {
-    if (stub.client_src) {
-        g_source_destroy(stub.client_src);
-        g_source_unref(stub.client_src);
-        stub.client_src = NULL;
-    }
-    if (stub.client_fd >= 0)
-        close(stub.client_fd);
-    stub.client_fd = -1;
+    close_watched_fd(&stub.client_src, &stub.client_fd);
     if (stub.session) {
         bool finished = gdb_session_finished(stub.session);
         gdb_session_free(stub.session);
@@ -426,22 +432,8 @@ void gdbstub_stop(void)
         gdb_session_free(stub.session);
         stub.session = NULL;
     }
-    if (stub.client_src) {
-        g_source_destroy(stub.client_src);
-        g_source_unref(stub.client_src);
-        stub.client_src = NULL;
-    }
-    if (stub.client_fd >= 0)
-        close(stub.client_fd);
-    stub.client_fd = -1;
-    if (stub.listen_src) {
-        g_source_destroy(stub.listen_src);
-        g_source_unref(stub.listen_src);
-        stub.listen_src = NULL;
-    }
-    if (stub.listen_fd >= 0)
-        close(stub.listen_fd);
-    stub.listen_fd = -1;
+    close_watched_fd(&stub.client_src, &stub.client_fd);
+    close_watched_fd(&stub.listen_src, &stub.listen_fd);
     if (stub.unix_path) {
         unlink(stub.unix_path);
         g_free(stub.unix_path);
