@@ -162,3 +162,19 @@ bool timers_run_expired(ClockType type)
     }
     return ran;
 }
+
+uint64_t clock_muldiv64(uint64_t a, uint32_t b, uint32_t c, uint64_t *rem)
+{
+    uint64_t lo = (a & 0xffffffffu) * b;
+    uint64_t mid = (a >> 32) * b + (lo >> 32);
+    uint32_t digits[3] = { (uint32_t)(mid >> 32), (uint32_t)mid, (uint32_t)lo };
+    uint64_t q = 0, r = 0;
+    for (int i = 0; i < 3; i++) {
+        uint64_t cur = (r << 32) | digits[i];
+        q = (q << 32) | (cur / c);
+        r = cur % c;
+    }
+    if (rem)
+        *rem = r;
+    return q;
+}

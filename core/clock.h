@@ -49,4 +49,8 @@ void clock_icount_advance(uint64_t insns);
 /* -icount: jump the virtual clock forward (an idle CPU skipping to the next timer). */
 void clock_icount_warp(int64_t ns);
 
+/* a * b / c without overflow (96-bit intermediate), for converting between
+ * nanoseconds and device tick rates; *rem (if not NULL) gets the remainder. */
+uint64_t clock_muldiv64(uint64_t a, uint32_t b, uint32_t c, uint64_t *rem);
+
 #endif

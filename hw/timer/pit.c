@@ -67,34 +67,17 @@ struct PITState {
 
 /* ---- time ---- */
 
-/* a * b / c without overflow (96-bit intermediate); *rem gets the remainder. */
-static uint64_t muldiv64(uint64_t a, uint32_t b, uint32_t c, uint64_t *rem)
-{
-    uint64_t lo = (a & 0xffffffffu) * b;
-    uint64_t mid = (a >> 32) * b + (lo >> 32);
-    uint32_t digits[3] = { (uint32_t)(mid >> 32), (uint32_t)mid, (uint32_t)lo };
-    uint64_t q = 0, r = 0;
-    for (int i = 0; i < 3; i++) {
-        uint64_t cur = (r << 32) | digits[i];
-        q = (q << 32) | (cur / c);
-        r = cur % c;
-    }
-    if (rem)
-        *rem = r;
-    return q;
-}
-
 static int64_t pit_now_tick(void)
 {
     int64_t ns = clock_get_ns(CLOCK_VIRTUAL);
-    return ns <= 0 ? 0 : (int64_t)muldiv64((uint64_t)ns, PIT_FREQ_HZ, NS_PER_SEC, NULL);
+    return ns <= 0 ? 0 : (int64_t)clock_muldiv64((uint64_t)ns, PIT_FREQ_HZ, NS_PER_SEC, NULL);
 }
 
 /* First virtual-clock ns at which the tick count reaches `tick`. */
 static int64_t pit_tick_to_ns(int64_t tick)
 {
     uint64_t rem;
-    uint64_t ns = muldiv64((uint64_t)tick, NS_PER_SEC, PIT_FREQ_HZ, &rem);
+    uint64_t ns = clock_muldiv64((uint64_t)tick, NS_PER_SEC, PIT_FREQ_HZ, &rem);
     return (int64_t)(ns + (rem != 0));
 }
 

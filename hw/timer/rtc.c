@@ -71,23 +71,6 @@ static int64_t floor_mod(int64_t a, int64_t b)
     return a - floor_div(a, b) * b;
 }
 
-/* a * b / c without overflow (96-bit intermediate); *rem gets the remainder. */
-static uint64_t muldiv64(uint64_t a, uint32_t b, uint32_t c, uint64_t *rem)
-{
-    uint64_t lo = (a & 0xffffffffu) * b;
-    uint64_t mid = (a >> 32) * b + (lo >> 32);
-    uint32_t digits[3] = { (uint32_t)(mid >> 32), (uint32_t)mid, (uint32_t)lo };
-    uint64_t q = 0, r = 0;
-    for (int i = 0; i < 3; i++) {
-        uint64_t cur = (r << 32) | digits[i];
-        q = (q << 32) | (cur / c);
-        r = cur % c;
-    }
-    if (rem)
-        *rem = r;
-    return q;
-}
-
 /* Days since 1970-01-01 of a proleptic Gregorian date (any month/day). */
 static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
 {
@@ -252,13 +235,13 @@ static int64_t rtc_periodic_index(const RTCState *s, uint32_t clocks)
     int64_t dt = rtc_src_now(s) - s->div_anchor_ns;
     if (dt <= 0 || !clocks)
         return 0;
-    return (int64_t)(muldiv64((uint64_t)dt, DIVIDER_HZ, NS_PER_SEC, NULL) / clocks);
+    return (int64_t)(clock_muldiv64((uint64_t)dt, DIVIDER_HZ, NS_PER_SEC, NULL) / clocks);
 }
 
 static int64_t rtc_periodic_edge_ns(const RTCState *s, int64_t k, uint32_t clocks)
 {
     uint64_t rem;
-    uint64_t ns = muldiv64((uint64_t)k * clocks, NS_PER_SEC, DIVIDER_HZ, &rem);
+    uint64_t ns = clock_muldiv64((uint64_t)k * clocks, NS_PER_SEC, DIVIDER_HZ, &rem);
     return s->div_anchor_ns + (int64_t)ns + (rem != 0);
 }
 

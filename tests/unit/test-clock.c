@@ -114,6 +114,19 @@ START_TEST(test_rearm_from_callback)
 }
 END_TEST
 
+START_TEST(test_muldiv64_wide_products)
+{
+    uint64_t rem = 99;
+    /* (2^64-1) * 1e9 / 1193182 needs the 96-bit intermediate. */
+    ck_assert_uint_eq(clock_muldiv64(UINT64_MAX, 1000000000u, 1193182u, &rem),
+                      (uint64_t)(((unsigned __int128)UINT64_MAX * 1000000000u) / 1193182u));
+    ck_assert_uint_eq(rem, (uint64_t)(((unsigned __int128)UINT64_MAX * 1000000000u) % 1193182u));
+    ck_assert_uint_eq(clock_muldiv64(3000000000ull, 1193182u, 1000000000u, NULL), 3579546u);
+    ck_assert_uint_eq(clock_muldiv64(0, 7u, 3u, &rem), 0);
+    ck_assert_uint_eq(rem, 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("clock");
@@ -122,6 +135,7 @@ int main(void)
     tcase_add_test(tc, test_icount_shift_and_warp);
     tcase_add_test(tc, test_virtual_clock_pauses);
     tcase_add_test(tc, test_rearm_from_callback);
+    tcase_add_test(tc, test_muldiv64_wide_products);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
