@@ -8,8 +8,11 @@
  * Unmasked exceptions set FSW.ES/B; the next waiting x87 instruction raises
  * #MF when CR0.NE=1 (the FERR# line of CR0.NE=0 is not modelled). The masked
  * responses are implemented; with an unmasked IE/ZE/DE the destination is
- * left unchanged. Not implemented (no rows): transcendentals, FBLD/FBSTP. The environment layout is the 32/16-bit
- * protected-mode one in every mode.
+ * left unchanged. Transcendentals and packed BCD compute in
+ * softfloat-x80-trans.c / softfloat-x80-bcd.c; their handlers are here.
+ * The environment (FSTENV/FSAVE) has the protected-mode layout, or the
+ * real-mode one (FIP/FDP as 20-bit linear addresses) in real and
+ * virtual-8086 mode, in 14- or 28-byte forms by operand size.
  */
 #include <string.h>
 
@@ -74,6 +77,13 @@ static void note_insn(X86CPU *cpu, const X86Insn *insn)
     }
 }
 
+/* A waiting, non-control instruction: #MF check, then FOP/FIP/FDP. */
+static void fpu_begin(X86CPU *cpu, const X86Insn *insn)
+{
+    fpu_enter(cpu, insn, true);
+    note_insn(cpu, insn);
+}
+
 /* Stack fault: IE + SF, C1 = overflow. Returns true if masked. */
 static bool stack_fault(X86CPU *cpu, bool overflow)
 {
@@ -86,9 +96,11 @@ static bool stack_fault(X86CPU *cpu, bool overflow)
     return true;
 }
 
+/* Push; C1 = 0, or 1 on a stack overflow (the loads' C1 rule). */
 static void fpush(X86CPU *cpu, Float80 v)
 {
     X87State *f = F(cpu);
+    f->fsw &= ~FSW_C1;
     if (st_valid(cpu, -1)) {
         if (!stack_fault(cpu, true))
             return;
@@ -256,8 +268,7 @@ static void farith(X86CPU *cpu, int op, int dst, Float80 s, bool src_ok, bool po
 /* D8 (m32 / ST0,ST(i)), DC (m64 / ST(i),ST0), DA (m32int), DE (m16int / ST(i),ST0 + pop). */
 static void arith_group(X86CPU *cpu, const X86Insn *insn, int memsize, bool memint)
 {
-    fpu_enter(cpu, insn, true);
-    note_insn(cpu, insn);
+    fpu_begin(cpu, insn);
     int op = (insn->modrm >> 3) & 7;
     X80Ctx c = ctx(cpu);
     if (insn->is_mem) {
@@ -286,6 +297,11 @@ static void arith_group(X86CPU *cpu, const X86Insn *insn, int memsize, bool memi
         fcom(cpu, s, ok, false, 2);
         return;
     }
+    if (op == 2 || op == 3) {   /* aliases FCOM2/FCOMP3 (DC), FCOMP5 (DE D0+i) */
+        bool ok = fget(cpu, i, &s);
+        fcom(cpu, s, ok, false, op == 3 || insn->opcode == 0xde);
+        return;
+    }
     /* DC / DE register forms: ST(i) = ST(i) op ST0, SUB/SUBR and DIV/DIVR swapped */
     static const int swap[8] = { 0, 1, 2, 3, 5, 4, 7, 6 };
     bool ok = fget(cpu, 0, &s);
@@ -308,8 +324,7 @@ static void fld_value(X86CPU *cpu, Float80 v, X80Ctx *c)
 
 void h_fld_mem(X86CPU *cpu, const X86Insn *insn)
 {
-    fpu_enter(cpu, insn, true);
-    note_insn(cpu, insn);
+    fpu_begin(cpu, insn);
     X80Ctx c = ctx(cpu);
     int size = insn->opcode == 0xd9 ? 4 : insn->opcode == 0xdd ? 8 : 10;
     Float80 v = load_real(cpu, insn, size, &c);
@@ -318,24 +333,21 @@ void h_fld_mem(X86CPU *cpu, const X86Insn *insn)
 
 void h_fild(X86CPU *cpu, const X86Insn *insn)
 {
-    fpu_enter(cpu, insn, true);
-    note_insn(cpu, insn);
+    fpu_begin(cpu, insn);
     int size = insn->opcode == 0xdb ? 4 : ((insn->modrm >> 3) & 7) == 5 ? 8 : 2;
     fpush(cpu, load_int(cpu, insn, size));
 }
 
 void h_fst_mem(X86CPU *cpu, const X86Insn *insn)
 {
-    fpu_enter(cpu, insn, true);
-    note_insn(cpu, insn);
+    fpu_begin(cpu, insn);
     int size = insn->opcode == 0xd9 ? 4 : insn->opcode == 0xdd ? 8 : 10;
     fst_mem(cpu, insn, size, ((insn->modrm >> 3) & 7) != 2);
 }
 
 void h_fist(X86CPU *cpu, const X86Insn *insn)
 {
-    fpu_enter(cpu, insn, true);
-    note_insn(cpu, insn);
+    fpu_begin(cpu, insn);
     int reg = (insn->modrm >> 3) & 7;
     int size = insn->opcode == 0xdb ? 4 : insn->opcode == 0xdd ? 8 : reg == 7 ? 8 : 2;
     fist_mem(cpu, insn, size, reg != 2, reg == 1);
@@ -343,28 +355,28 @@ void h_fist(X86CPU *cpu, const X86Insn *insn)
 
 void h_fld_sti(X86CPU *cpu, const X86Insn *insn)
 {
-    fpu_enter(cpu, insn, true);
+    fpu_begin(cpu, insn);
     Float80 v;
     if (!fget(cpu, insn->modrm & 7, &v))
         return;
     fpush(cpu, v);
 }
 
-/* FST/FSTP ST(i) (DD D0+i / D8+i) */
+/* FST/FSTP ST(i) (DD D0+i / D8+i); the FSTP aliases D9 D8+i, DF D0+i, DF D8+i */
 void h_fst_sti(X86CPU *cpu, const X86Insn *insn)
 {
-    fpu_enter(cpu, insn, true);
+    fpu_begin(cpu, insn);
     Float80 v;
     if (!fget(cpu, 0, &v))
         return;
     fset(cpu, insn->modrm & 7, v);
-    if (((insn->modrm >> 3) & 7) == 3)
+    if (((insn->modrm >> 3) & 7) == 3 || insn->opcode == 0xdf)
         fpop(cpu);
 }
 
 void h_fxch(X86CPU *cpu, const X86Insn *insn)
 {
-    fpu_enter(cpu, insn, true);
+    fpu_begin(cpu, insn);
     int i = insn->modrm & 7;
     Float80 a, b;
     bool oka = fget(cpu, 0, &a), okb = fget(cpu, i, &b);
@@ -379,23 +391,25 @@ void h_fxch(X86CPU *cpu, const X86Insn *insn)
 
 void h_ffree(X86CPU *cpu, const X86Insn *insn)
 {
-    fpu_enter(cpu, insn, true);
+    fpu_begin(cpu, insn);
     F(cpu)->ftw &= ~(1u << phys(cpu, insn->modrm & 7));
+    if (insn->opcode == 0xdf)   /* FFREEP */
+        fpop(cpu);
 }
 
 void h_fincstp(X86CPU *cpu, const X86Insn *insn)
 {
-    fpu_enter(cpu, insn, true);
+    fpu_begin(cpu, insn);
     int d = (insn->modrm & 7) == 7 ? 1 : -1;
     F(cpu)->top = (F(cpu)->top + d) & 7;
     F(cpu)->fsw &= ~FSW_C1;
 }
 
-void h_fnop(X86CPU *cpu, const X86Insn *insn) { fpu_enter(cpu, insn, true); }
+void h_fnop(X86CPU *cpu, const X86Insn *insn) { fpu_begin(cpu, insn); }
 
 void h_fld_const(X86CPU *cpu, const X86Insn *insn)
 {
-    fpu_enter(cpu, insn, true);
+    fpu_begin(cpu, insn);
     /* FLD1, FLDL2T, FLDL2E, FLDPI, FLDLG2, FLDLN2, FLDZ; the last bit of the
      * irrational ones follows RC (nearest value is the table entry) */
     static const Float80 k[7] = {
@@ -421,11 +435,12 @@ void h_fld_const(X86CPU *cpu, const X86Insn *insn)
 static void st0_op(X86CPU *cpu, const X86Insn *insn)
 {
     Float80 v;
-    if (!fget(cpu, 0, &v)) {
-        if (F(cpu)->fcw & FX_IE)
+    if (!st_valid(cpu, 0)) {   /* underflow: the masked result is the indefinite itself */
+        if (stack_fault(cpu, false))
             fset(cpu, 0, x80_indefinite);
         return;
     }
+    v = *st(cpu, 0);
     X80Ctx c = ctx(cpu);
     Float80 r;
     switch (insn->modrm) {
@@ -439,18 +454,18 @@ static void st0_op(X86CPU *cpu, const X86Insn *insn)
     fset(cpu, 0, r);
 }
 
-void h_fchs(X86CPU *cpu, const X86Insn *insn) { fpu_enter(cpu, insn, true); st0_op(cpu, insn); }
+void h_fchs(X86CPU *cpu, const X86Insn *insn) { fpu_begin(cpu, insn); st0_op(cpu, insn); }
 
 void h_ftst(X86CPU *cpu, const X86Insn *insn)
 {
-    fpu_enter(cpu, insn, true);
+    fpu_begin(cpu, insn);
     Float80 zero = { 0, 0 };
     fcom(cpu, zero, true, false, 0);
 }
 
 void h_fxam(X86CPU *cpu, const X86Insn *insn)
 {
-    fpu_enter(cpu, insn, true);
+    fpu_begin(cpu, insn);
     X87State *f = F(cpu);
     Float80 v = *st(cpu, 0);
     unsigned e = v.exp & 0x7fff, cc;
@@ -478,7 +493,7 @@ void h_fxam(X86CPU *cpu, const X86Insn *insn)
 /* FCOMI/FUCOMI (DB), FCOMIP/FUCOMIP (DF) */
 void h_fcomi(X86CPU *cpu, const X86Insn *insn)
 {
-    fpu_enter(cpu, insn, true);
+    fpu_begin(cpu, insn);
     Float80 a, b;
     bool ok = fget(cpu, 0, &a) & fget(cpu, insn->modrm & 7, &b);
     bool unordered_ok = ((insn->modrm >> 3) & 7) == 5;
@@ -500,7 +515,7 @@ void h_fcomi(X86CPU *cpu, const X86Insn *insn)
 /* FUCOM/FUCOMP ST(i) (DD E0/E8), FUCOMPP (DA E9) */
 void h_fucom(X86CPU *cpu, const X86Insn *insn)
 {
-    fpu_enter(cpu, insn, true);
+    fpu_begin(cpu, insn);
     Float80 s;
     int pops = insn->opcode == 0xda ? 2 : ((insn->modrm >> 3) & 7) == 5 ? 1 : 0;
     bool ok = fget(cpu, insn->modrm & 7, &s);
@@ -509,7 +524,7 @@ void h_fucom(X86CPU *cpu, const X86Insn *insn)
 
 void h_fcmov(X86CPU *cpu, const X86Insn *insn)
 {
-    fpu_enter(cpu, insn, true);
+    fpu_begin(cpu, insn);
     uint64_t fl = x86_get_rflags(cpu);
     bool cond;
     switch ((insn->modrm >> 3) & 3) {
@@ -611,6 +626,13 @@ static uint16_t full_tag(X86CPU *cpu)
 
 static unsigned env_size(const X86Insn *insn) { return insn->opsize == 2 ? 14 : 28; }
 
+/* Real-address and virtual-8086 mode use the real-mode layout. */
+static bool env_real(X86CPU *cpu) { return !(cpu->cr0 & CR0_PE) || (cpu->rflags & VM_MASK); }
+
+/* SDM Vol.1 Figures 8-9..8-12. Protected mode: FIP offset, FCS (with FOP
+ * in bits 26:16 in the 32-bit form), FDP offset, FDS. Real mode: the
+ * linear FIP/FDP split into bits 15:0 and the upper bits at bit 12 of the
+ * next field, FOP in bits 10:0 beside FIP's upper bits. */
 static void store_env(X86CPU *cpu, const X86Insn *insn, uint64_t ea)
 {
     X87State *f = F(cpu);
@@ -620,6 +642,14 @@ static void store_env(X86CPU *cpu, const X86Insn *insn, uint64_t ea)
                          f->fcs | ((uint64_t)(f->fop & 0x7ff) << 16), (uint32_t)f->fdp, f->fds };
     if (w == 2)
         vals[4] = f->fcs;
+    if (env_real(cpu)) {
+        uint32_t ip = (uint32_t)(((uint32_t)f->fcs << 4) + (uint32_t)f->fip);
+        uint32_t dp = (uint32_t)(((uint32_t)f->fds << 4) + (uint32_t)f->fdp);
+        vals[3] = ip & 0xffff;
+        vals[4] = ((uint64_t)(ip >> 16) << 12) | (f->fop & 0x7ff);
+        vals[5] = dp & 0xffff;
+        vals[6] = (uint64_t)(dp >> 16) << 12;
+    }
     for (int i = 0; i < 7; i++)
         mem_write(cpu, insn->seg, (ea + (uint64_t)i * w) & m, vals[i] & mask_for(w), w);
 }
@@ -639,12 +669,20 @@ static void load_env(X86CPU *cpu, const X86Insn *insn, uint64_t ea)
     for (int r = 0; r < 8; r++)
         if (((v[2] >> (2 * r)) & 3) != 3)
             f->ftw |= 1u << r;
-    f->fip = v[3];
-    f->fcs = (uint16_t)v[4];
-    if (w == 4)
-        f->fop = (uint16_t)(v[4] >> 16) & 0x7ff;
-    f->fdp = v[5];
-    f->fds = (uint16_t)v[6];
+    if (env_real(cpu)) {   /* linear pointers: selectors read back as 0 */
+        uint64_t hi = w == 2 ? 0xf : 0xffff;
+        f->fip = (v[3] & 0xffff) | (((v[4] >> 12) & hi) << 16);
+        f->fop = (uint16_t)(v[4] & 0x7ff);
+        f->fdp = (v[5] & 0xffff) | (((v[6] >> 12) & hi) << 16);
+        f->fcs = f->fds = 0;
+    } else {
+        f->fip = v[3];
+        f->fcs = (uint16_t)v[4];
+        if (w == 4)
+            f->fop = (uint16_t)(v[4] >> 16) & 0x7ff;
+        f->fdp = v[5];
+        f->fds = (uint16_t)v[6];
+    }
     if (f->fsw & 0x3f & ~f->fcw)
         f->fsw |= FSW_ES | FSW_B;
 }
@@ -700,7 +738,7 @@ void h_frstor(X86CPU *cpu, const X86Insn *insn)
 
 void h_fprem(X86CPU *cpu, const X86Insn *insn)
 {
-    fpu_enter(cpu, insn, true);
+    fpu_begin(cpu, insn);
     Float80 a, b;
     if (!(fget(cpu, 0, &a) & fget(cpu, 1, &b)) && !(F(cpu)->fcw & FX_IE))
         return;
@@ -723,7 +761,7 @@ void h_fprem(X86CPU *cpu, const X86Insn *insn)
 
 void h_fscale(X86CPU *cpu, const X86Insn *insn)
 {
-    fpu_enter(cpu, insn, true);
+    fpu_begin(cpu, insn);
     Float80 a, b;
     if (!(fget(cpu, 0, &a) & fget(cpu, 1, &b))) {
         if (F(cpu)->fcw & FX_IE)
@@ -739,7 +777,7 @@ void h_fscale(X86CPU *cpu, const X86Insn *insn)
 
 void h_fxtract(X86CPU *cpu, const X86Insn *insn)
 {
-    fpu_enter(cpu, insn, true);
+    fpu_begin(cpu, insn);
     Float80 a, sig;
     if (!fget(cpu, 0, &a)) {
         if (F(cpu)->fcw & FX_IE)
@@ -759,4 +797,153 @@ void h_fxtract(X86CPU *cpu, const X86Insn *insn)
         return;
     fset(cpu, 0, e);
     fpush(cpu, sig);
+}
+
+/* ---- transcendentals (softfloat-x80-trans.c): always 64-bit precision ---- */
+
+static X80Ctx ctx64(X86CPU *cpu)
+{
+    X80Ctx c = ctx(cpu);
+    c.prec = 64;
+    return c;
+}
+
+static void set_c2(X86CPU *cpu, bool on)
+{
+    X87State *f = F(cpu);
+    f->fsw = (uint16_t)((f->fsw & ~FSW_C2) | (on ? FSW_C2 : 0));
+}
+
+/* Push without the overflow check (the caller made it). */
+static void push_raw(X86CPU *cpu, Float80 v)
+{
+    X87State *f = F(cpu);
+    f->top = (f->top - 1) & 7;
+    f->ftw |= 1u << f->top;
+    f->st[f->top] = v;
+}
+
+/* F2XM1, FSIN, FCOS: ST0 = f(ST0). FSIN/FCOS with |ST0| >= 2^63 set C2
+ * and leave ST0 alone. */
+void h_ftrans1(X86CPU *cpu, const X86Insn *insn)
+{
+    fpu_begin(cpu, insn);
+    Float80 v, r = x80_indefinite;
+    bool trig = insn->modrm != 0xf0;
+    if (trig)
+        set_c2(cpu, false);
+    if (!fget(cpu, 0, &v))
+        return;
+    X80Ctx c = ctx64(cpu);
+    bool in_range = true;
+    if (!trig)
+        r = x80_f2xm1(&c, v);
+    else if (insn->modrm == 0xfe)
+        in_range = x80_sincos(&c, v, &r, NULL);
+    else
+        in_range = x80_sincos(&c, v, NULL, &r);
+    if (!in_range) {
+        set_c2(cpu, true);
+        F(cpu)->fsw &= ~FSW_C1;
+        return;
+    }
+    if (!raise_flags(cpu, c.flags))
+        return;
+    fset(cpu, 0, r);
+}
+
+/* FYL2X, FYL2XP1, FPATAN: ST1 = f(ST0, ST1), then pop. */
+void h_ftrans2(X86CPU *cpu, const X86Insn *insn)
+{
+    fpu_begin(cpu, insn);
+    Float80 x, y;
+    if (!(fget(cpu, 0, &x) & fget(cpu, 1, &y)))
+        return;
+    X80Ctx c = ctx64(cpu);
+    Float80 r;
+    switch (insn->modrm) {
+    case 0xf1: r = x80_fyl2x(&c, x, y); break;
+    case 0xf9: r = x80_fyl2xp1(&c, x, y); break;
+    default: r = x80_fpatan(&c, y, x); break;   /* 0xf3: atan(ST1 / ST0) */
+    }
+    if (!raise_flags(cpu, c.flags))
+        return;
+    fset(cpu, 1, r);
+    fpop(cpu);
+}
+
+/* FPTAN (ST0 = tan, push 1.0) and FSINCOS (ST0 = sin, push cos). Out of
+ * range: C2 set, nothing else. A stack fault (empty ST0 or full ST7),
+ * masked: both slots get the indefinite. */
+void h_ftrans_push(X86CPU *cpu, const X86Insn *insn)
+{
+    fpu_begin(cpu, insn);
+    set_c2(cpu, false);
+    if (!st_valid(cpu, 0) || st_valid(cpu, -1)) {
+        if (stack_fault(cpu, st_valid(cpu, 0))) {
+            fset(cpu, 0, x80_indefinite);
+            push_raw(cpu, x80_indefinite);
+        }
+        return;
+    }
+    Float80 v = *st(cpu, 0), a, b;
+    X80Ctx c = ctx64(cpu);
+    bool in_range;
+    if (insn->modrm == 0xf2) {
+        static const Float80 one = { 1ull << 63, 0x3fff };
+        in_range = x80_tan(&c, v, &a);
+        b = x80_is_nan(a) ? a : one;
+    } else {
+        in_range = x80_sincos(&c, v, &a, &b);
+    }
+    if (!in_range) {
+        set_c2(cpu, true);
+        F(cpu)->fsw &= ~FSW_C1;
+        return;
+    }
+    if (!raise_flags(cpu, c.flags))
+        return;
+    fset(cpu, 0, a);
+    push_raw(cpu, b);
+}
+
+/* ---- packed BCD (softfloat-x80-bcd.c) ---- */
+
+/* FBLD m80bcd (DF /4) */
+void h_fbld(X86CPU *cpu, const X86Insn *insn)
+{
+    fpu_begin(cpu, insn);
+    uint64_t ea = ea_of(cpu, insn), m = addr_mask(insn->addrsize);
+    uint8_t b[10];
+    uint64_t lo = mem_read(cpu, insn->seg, ea, 8);
+    uint64_t hi = mem_read(cpu, insn->seg, (ea + 8) & m, 2);
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(lo >> (8 * i));
+    b[8] = (uint8_t)hi;
+    b[9] = (uint8_t)(hi >> 8);
+    fpush(cpu, x80_from_bcd(b));
+}
+
+/* FBSTP m80bcd (DF /6): unmasked IE stores nothing and does not pop. */
+void h_fbstp(X86CPU *cpu, const X86Insn *insn)
+{
+    fpu_begin(cpu, insn);
+    Float80 v;
+    if (!fget(cpu, 0, &v))
+        return;
+    X80Ctx c = ctx(cpu);
+    uint8_t b[10];
+    x80_to_bcd(&c, v, b);
+    if (!(c.flags & FX_IE) || (F(cpu)->fcw & FX_IE)) {
+        uint64_t ea = ea_of(cpu, insn), m = addr_mask(insn->addrsize), lo = 0;
+        uint64_t a9 = (ea + 9) & m;
+        mem_write(cpu, insn->seg, a9, mem_read(cpu, insn->seg, a9, 1), 1);   /* probe */
+        for (int i = 0; i < 8; i++)
+            lo |= (uint64_t)b[i] << (8 * i);
+        mem_write(cpu, insn->seg, ea, lo, 8);
+        mem_write(cpu, insn->seg, (ea + 8) & m, b[8] | (uint64_t)b[9] << 8, 2);
+    }
+    if (!raise_flags(cpu, c.flags))
+        return;
+    fpop(cpu);
 }

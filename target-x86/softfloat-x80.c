@@ -20,7 +20,7 @@ bool x80_is_inf(Float80 a) { return (a.exp & 0x7fff) == 0x7fff && (a.mant << 1) 
 bool x80_is_zero(Float80 a) { return a.mant == 0 && (a.exp & 0x7fff) != 0x7fff; }
 
 /* Unnormals (integer bit clear with a non-zero exponent) are invalid. */
-static bool x80_is_unsupported(Float80 a)
+bool x80_is_unsupported(Float80 a)
 {
     unsigned e = a.exp & 0x7fff;
     return e != 0 && !(a.mant >> 63);
@@ -552,3 +552,13 @@ Float80 x80_rem(X80Ctx *c, Float80 a, Float80 b, bool nearest, unsigned *q_out, 
     }
     return pack80(c, s, E, r, 64);
 }
+
+void x80_unpack(X80Ctx *c, Float80 a, int32_t *E, x80_u128 *m) { unpack(c, a, E, m); }
+
+Float80 x80_pack(X80Ctx *c, bool sign, int32_t E, x80_u128 m, int prec)
+{
+    return pack80(c, sign, E, m, prec);
+}
+
+Float80 x80_propagate_nan(X80Ctx *c, Float80 a, Float80 b) { return propagate_nan(c, a, b); }
+Float80 x80_invalid(X80Ctx *c) { return invalid(c); }

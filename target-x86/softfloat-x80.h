@@ -62,4 +62,30 @@ Float80 x80_extract(X80Ctx *c, Float80 a, Float80 *sig);
  * (only a partial reduction was done). */
 Float80 x80_rem(X80Ctx *c, Float80 a, Float80 b, bool nearest, unsigned *q, bool *partial);
 
+/* Transcendentals (softfloat-x80-trans.c): always 64-bit precision, within
+ * 1 ulp (computed with ~125 bits, then rounded by c->rc). */
+Float80 x80_f2xm1(X80Ctx *c, Float80 x);                 /* 2^x - 1 */
+Float80 x80_fyl2x(X80Ctx *c, Float80 x, Float80 y);      /* y * log2(x) */
+Float80 x80_fyl2xp1(X80Ctx *c, Float80 x, Float80 y);    /* y * log2(x + 1) */
+Float80 x80_fpatan(X80Ctx *c, Float80 y, Float80 x);     /* atan2(y, x) */
+/* sin/cos (either pointer may be NULL) and tan of x; false, nothing
+ * computed and no flags, if |x| >= 2^63 (FSW.C2 case). */
+bool x80_sincos(X80Ctx *c, Float80 x, Float80 *sin, Float80 *cos);
+bool x80_tan(X80Ctx *c, Float80 x, Float80 *tan);
+
+/* Packed BCD (softfloat-x80-bcd.c): 18 digits and a sign in 10 bytes. */
+Float80 x80_from_bcd(const uint8_t bcd[10]);
+/* Rounded by c->rc; out of range or NaN/inf/unsupported: IE and the BCD
+ * indefinite (FFFF C000 0000 0000 0000). */
+void x80_to_bcd(X80Ctx *c, Float80 a, uint8_t bcd[10]);
+
+/* Internals shared by the softfloat-x80*.c files: a finite non-zero value
+ * is m / 2^127 * 2^E with m normalised at bit 127. */
+typedef unsigned __int128 x80_u128;
+bool x80_is_unsupported(Float80 a);
+void x80_unpack(X80Ctx *c, Float80 a, int32_t *E, x80_u128 *m);   /* DE if denormal */
+Float80 x80_pack(X80Ctx *c, bool sign, int32_t E, x80_u128 m, int prec);
+Float80 x80_propagate_nan(X80Ctx *c, Float80 a, Float80 b);
+Float80 x80_invalid(X80Ctx *c);
+
 #endif
