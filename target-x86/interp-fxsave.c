@@ -1,104 +1,168 @@
 /*
- * FXSAVE/FXRSTOR (the 512-byte legacy area) and LDMXCSR/STMXCSR.
- * XSAVE/XRSTOR/XGETBV/XSETBV are not implemented (CPUID does not
- * advertise XSAVE/OSXSAVE, so the opcodes stay #UD).
+ * FXSAVE/FXRSTOR (the 512-byte legacy area) and LDMXCSR/STMXCSR. The
+ * legacy-region pieces (interp-xstate.h) are shared with XSAVE/XRSTOR
+ * (interp-xsave.c).
  */
-#include "target-x86/interp-sse.h"
+#include <string.h>
+
+#include "target-x86/interp-xstate.h"
+
+/* ---- the legacy region, by component ---- */
 
 static uint16_t fsw_with_top(const X87State *f)
 {
     return (uint16_t)((f->fsw & ~0x3800u) | ((unsigned)(f->top & 7) << 11));
 }
 
-static uint64_t fxarea(X86CPU *cpu, const X86Insn *insn)
+XArea xarea_of(X86CPU *cpu, const X86Insn *insn, uint64_t ea)
+{
+    (void)cpu;
+    XArea a = { .seg = insn->seg, .ea = ea, .mask = addr_mask(insn->addrsize),
+                .w64 = (insn->rex & 8) != 0 };
+    return a;
+}
+
+uint64_t xarea_read(X86CPU *cpu, const XArea *a, unsigned off, unsigned size)
+{
+    return mem_read(cpu, a->seg, (a->ea + off) & a->mask, size);
+}
+
+void xarea_write(X86CPU *cpu, const XArea *a, unsigned off, uint64_t val, unsigned size)
+{
+    mem_write(cpu, a->seg, (a->ea + off) & a->mask, val, size);
+}
+
+void xarea_probe_write(X86CPU *cpu, const XArea *a, unsigned len)
+{
+    xarea_write(cpu, a, len - 1, xarea_read(cpu, a, len - 1, 1), 1);
+    xarea_write(cpu, a, 0, xarea_read(cpu, a, 0, 1), 1);
+}
+
+int xstate_nb_xmm(X86CPU *cpu)
+{
+    return cpu->code64 ? 16 : 8;
+}
+
+void xstate_save_x87(X86CPU *cpu, const XArea *a)
+{
+    const X87State *f = &cpu->fpu;
+    xarea_write(cpu, a, 0, f->fcw, 2);
+    xarea_write(cpu, a, 2, fsw_with_top(f), 2);
+    xarea_write(cpu, a, 4, f->ftw, 1);
+    xarea_write(cpu, a, 5, 0, 1);
+    xarea_write(cpu, a, 6, f->fop, 2);
+    if (a->w64) {
+        xarea_write(cpu, a, 8, f->fip, 8);
+        xarea_write(cpu, a, 16, f->fdp, 8);
+    } else {
+        xarea_write(cpu, a, 8, (uint32_t)f->fip, 4);
+        xarea_write(cpu, a, 12, f->fcs, 4);
+        xarea_write(cpu, a, 16, (uint32_t)f->fdp, 4);
+        xarea_write(cpu, a, 20, f->fds, 4);
+    }
+    for (unsigned i = 0; i < 8; i++) {
+        const Float80 *r = &f->st[(f->top + i) & 7];
+        xarea_write(cpu, a, 32 + 16 * i, r->mant, 8);
+        xarea_write(cpu, a, 40 + 16 * i, r->exp, 8);
+    }
+}
+
+void xstate_load_x87(X86CPU *cpu, const XArea *a, X87State *f)
+{
+    *f = cpu->fpu;
+    f->fcw = (uint16_t)xarea_read(cpu, a, 0, 2);
+    uint16_t fsw = (uint16_t)xarea_read(cpu, a, 2, 2);
+    f->fsw = fsw & ~0x3800u;
+    f->top = (fsw >> 11) & 7;
+    f->ftw = (uint8_t)xarea_read(cpu, a, 4, 1);
+    f->fop = (uint16_t)xarea_read(cpu, a, 6, 2) & 0x7ff;
+    if (a->w64) {
+        f->fip = xarea_read(cpu, a, 8, 8);
+        f->fdp = xarea_read(cpu, a, 16, 8);
+    } else {
+        f->fip = xarea_read(cpu, a, 8, 4);
+        f->fcs = (uint16_t)xarea_read(cpu, a, 12, 2);
+        f->fdp = xarea_read(cpu, a, 16, 4);
+        f->fds = (uint16_t)xarea_read(cpu, a, 20, 2);
+    }
+    for (unsigned i = 0; i < 8; i++) {
+        Float80 *r = &f->st[(f->top + i) & 7];
+        r->mant = xarea_read(cpu, a, 32 + 16 * i, 8);
+        r->exp = (uint16_t)xarea_read(cpu, a, 40 + 16 * i, 2);
+    }
+}
+
+void xstate_init_x87(X87State *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->fcw = 0x37f;
+}
+
+void xstate_save_mxcsr(X86CPU *cpu, const XArea *a)
+{
+    xarea_write(cpu, a, 24, cpu->mxcsr, 4);
+    xarea_write(cpu, a, 28, MXCSR_MASK_VALUE, 4);
+}
+
+uint32_t xstate_load_mxcsr(X86CPU *cpu, const XArea *a)
+{
+    uint32_t mxcsr = (uint32_t)xarea_read(cpu, a, 24, 4);
+    if (mxcsr & ~MXCSR_MASK_VALUE)
+        x86_raise_exception_err(cpu, EXCP_GP, 0);
+    return mxcsr;
+}
+
+void xstate_save_xmm(X86CPU *cpu, const XArea *a)
+{
+    for (int i = 0; i < xstate_nb_xmm(cpu); i++) {
+        xarea_write(cpu, a, 160 + 16 * (unsigned)i, cpu->xmm[i].q[0], 8);
+        xarea_write(cpu, a, 168 + 16 * (unsigned)i, cpu->xmm[i].q[1], 8);
+    }
+}
+
+void xstate_load_xmm(X86CPU *cpu, const XArea *a, XMMReg x[16])
+{
+    for (int i = 0; i < xstate_nb_xmm(cpu); i++) {
+        x[i].q[0] = xarea_read(cpu, a, 160 + 16 * (unsigned)i, 8);
+        x[i].q[1] = xarea_read(cpu, a, 168 + 16 * (unsigned)i, 8);
+    }
+}
+
+/* ---- FXSAVE / FXRSTOR ---- */
+
+static XArea fxarea(X86CPU *cpu, const X86Insn *insn)
 {
     if (cpu->cr0 & (CR0_EM | CR0_TS))
         x86_raise_exception(cpu, EXCP_NM);
     uint64_t ea = insn_ea(cpu, insn);
     sse_check_align(cpu, insn, ea, 16);
-    return ea;
+    return xarea_of(cpu, insn, ea);
 }
 
 void h_fxsave(X86CPU *cpu, const X86Insn *insn)
 {
-    uint64_t ea = fxarea(cpu, insn), m = addr_mask(insn->addrsize);
-    const X87State *f = &cpu->fpu;
-    int seg = insn->seg;
-    bool w64 = insn->rex & 8;
-    /* probe the whole area's writability first (first and last byte) */
-    mem_write(cpu, seg, (ea + 511) & m, mem_read(cpu, seg, (ea + 511) & m, 1), 1);
-    mem_write(cpu, seg, ea, f->fcw, 2);
-    mem_write(cpu, seg, (ea + 2) & m, fsw_with_top(f), 2);
-    mem_write(cpu, seg, (ea + 4) & m, f->ftw, 1);
-    mem_write(cpu, seg, (ea + 5) & m, 0, 1);
-    mem_write(cpu, seg, (ea + 6) & m, f->fop, 2);
-    if (w64) {
-        mem_write(cpu, seg, (ea + 8) & m, f->fip, 8);
-        mem_write(cpu, seg, (ea + 16) & m, f->fdp, 8);
-    } else {
-        mem_write(cpu, seg, (ea + 8) & m, (uint32_t)f->fip, 4);
-        mem_write(cpu, seg, (ea + 12) & m, f->fcs, 4);
-        mem_write(cpu, seg, (ea + 16) & m, (uint32_t)f->fdp, 4);
-        mem_write(cpu, seg, (ea + 20) & m, f->fds, 4);
-    }
-    mem_write(cpu, seg, (ea + 24) & m, cpu->mxcsr, 4);
-    mem_write(cpu, seg, (ea + 28) & m, MXCSR_MASK_VALUE, 4);
-    for (int i = 0; i < 8; i++) {
-        const Float80 *r = &f->st[(f->top + i) & 7];
-        uint64_t a = ea + 32 + 16 * (uint64_t)i;
-        mem_write(cpu, seg, a & m, r->mant, 8);
-        mem_write(cpu, seg, (a + 8) & m, r->exp, 8);
-    }
-    int nx = cpu->code64 ? 16 : 8;
-    for (int i = 0; i < nx; i++) {
-        uint64_t a = ea + 160 + 16 * (uint64_t)i;
-        mem_write(cpu, seg, a & m, cpu->xmm[i].q[0], 8);
-        mem_write(cpu, seg, (a + 8) & m, cpu->xmm[i].q[1], 8);
-    }
+    XArea a = fxarea(cpu, insn);
+    xarea_probe_write(cpu, &a, 512);
+    xstate_save_x87(cpu, &a);
+    xstate_save_mxcsr(cpu, &a);
+    xstate_save_xmm(cpu, &a);
 }
 
 void h_fxrstor(X86CPU *cpu, const X86Insn *insn)
 {
-    uint64_t ea = fxarea(cpu, insn), m = addr_mask(insn->addrsize);
-    int seg = insn->seg;
-    bool w64 = insn->rex & 8;
-    uint32_t mxcsr = (uint32_t)mem_read(cpu, seg, (ea + 24) & m, 4);
-    if (mxcsr & ~MXCSR_MASK_VALUE)
-        x86_raise_exception_err(cpu, EXCP_GP, 0);
-    X87State f = cpu->fpu;
+    XArea a = fxarea(cpu, insn);
+    uint32_t mxcsr = xstate_load_mxcsr(cpu, &a);
+    X87State f;
     XMMReg x[16];
-    int nx = cpu->code64 ? 16 : 8;
-    f.fcw = (uint16_t)mem_read(cpu, seg, ea, 2);
-    uint16_t fsw = (uint16_t)mem_read(cpu, seg, (ea + 2) & m, 2);
-    f.fsw = fsw & ~0x3800u;
-    f.top = (fsw >> 11) & 7;
-    f.ftw = (uint8_t)mem_read(cpu, seg, (ea + 4) & m, 1);
-    f.fop = (uint16_t)mem_read(cpu, seg, (ea + 6) & m, 2) & 0x7ff;
-    if (w64) {
-        f.fip = mem_read(cpu, seg, (ea + 8) & m, 8);
-        f.fdp = mem_read(cpu, seg, (ea + 16) & m, 8);
-    } else {
-        f.fip = mem_read(cpu, seg, (ea + 8) & m, 4);
-        f.fcs = (uint16_t)mem_read(cpu, seg, (ea + 12) & m, 2);
-        f.fdp = mem_read(cpu, seg, (ea + 16) & m, 4);
-        f.fds = (uint16_t)mem_read(cpu, seg, (ea + 20) & m, 2);
-    }
-    for (int i = 0; i < 8; i++) {
-        uint64_t a = ea + 32 + 16 * (uint64_t)i;
-        Float80 *r = &f.st[(f.top + i) & 7];
-        r->mant = mem_read(cpu, seg, a & m, 8);
-        r->exp = (uint16_t)mem_read(cpu, seg, (a + 8) & m, 2);
-    }
-    for (int i = 0; i < nx; i++) {
-        uint64_t a = ea + 160 + 16 * (uint64_t)i;
-        x[i].q[0] = mem_read(cpu, seg, a & m, 8);
-        x[i].q[1] = mem_read(cpu, seg, (a + 8) & m, 8);
-    }
+    xstate_load_x87(cpu, &a, &f);
+    xstate_load_xmm(cpu, &a, x);
     cpu->fpu = f;
     cpu->mxcsr = mxcsr;
-    for (int i = 0; i < nx; i++)
+    for (int i = 0; i < xstate_nb_xmm(cpu); i++)
         cpu->xmm[i] = x[i];
 }
+
+/* ---- LDMXCSR / STMXCSR ---- */
 
 void h_ldmxcsr(X86CPU *cpu, const X86Insn *insn)
 {

@@ -16,7 +16,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "target-x86/interp-sse.h"
+#include "target-x86/interp-lanes.h"
 
 enum { OP_SQRT = 0x51, OP_ADD = 0x58, OP_MUL = 0x59, OP_SUB = 0x5c, OP_MIN = 0x5d,
        OP_DIV = 0x5e, OP_MAX = 0x5f };
@@ -401,4 +401,23 @@ void h_cvt_e6(X86CPU *cpu, const X86Insn *insn)
     }
     sse_raise_flags(cpu, fl);
     *vreg(cpu, insn) = r;
+}
+
+/* ---- lane conversions shared with the MMX forms (interp-lanes.h) ---- */
+
+uint32_t sse_cvt_lane_f2i32(X86CPU *cpu, const XMMReg *s, int i, bool dbl, bool trunc,
+                            unsigned *fl)
+{
+    bool nan;
+    double x = elem_as_double(cpu, s, i, dbl, &nan);
+    return (uint32_t)to_int(cpu, x, nan, 32, trunc, fl);
+}
+
+uint32_t sse_cvt_lane_i32f32(X86CPU *cpu, int32_t v, unsigned *fl)
+{
+    volatile int32_t vv = v;
+    fp_begin(cpu);
+    volatile float f = (float)vv;
+    *fl |= fp_end();
+    return f32_u(f);
 }

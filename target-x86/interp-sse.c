@@ -1,12 +1,12 @@
 /*
  * SSE/SSE2 data movement, logic, packed-integer arithmetic, compares,
  * shuffles, unpacks, shifts and mask extraction (the forms glibc's string
- * functions use). Rows in insn-table-sse.def. MMX (NP 0F 6x..Fx) forms are
- * not implemented: they decode to #UD.
+ * functions use). Rows in insn-table-sse.def. The lane operations are
+ * shared with the MMX forms (interp-mmx.c) through interp-lanes.h.
  */
 #include <string.h>
 
-#include "target-x86/interp-sse.h"
+#include "target-x86/interp-lanes.h"
 
 /* ---- shared helpers ---- */
 
@@ -290,7 +290,7 @@ static void shift_by(uint8_t opc, XMMReg *r, uint64_t n)
     }
 }
 
-static void pint_op(uint8_t opc, const XMMReg *d, const XMMReg *s, XMMReg *r)
+void sse_pint_op(uint8_t opc, const XMMReg *d, const XMMReg *s, XMMReg *r)
 {
     *r = *d;
     switch (opc) {
@@ -372,7 +372,7 @@ void h_pint(X86CPU *cpu, const X86Insn *insn)
     /* UNPCKLPD/UNPCKHPD are the qword unpacks */
     if (insn->opsize_prefix && (opc == 0x14 || opc == 0x15))
         opc = opc == 0x14 ? 0x6c : 0x6d;
-    pint_op(opc, vreg(cpu, insn), &s, &r);
+    sse_pint_op(opc, vreg(cpu, insn), &s, &r);
     *vreg(cpu, insn) = r;
 }
 
@@ -406,6 +406,13 @@ void h_pshift_imm(X86CPU *cpu, const X86Insn *insn)
 
 /* ---- shuffles ---- */
 
+void sse_pshuf_words(XMMReg *r, const XMMReg *s, unsigned imm, int base)
+{
+    XMMReg t = *s;
+    for (int i = 0; i < 4; i++)
+        r->w[base + i] = t.w[base + ((imm >> (2 * i)) & 3)];
+}
+
 void h_pshufd(X86CPU *cpu, const X86Insn *insn)
 {
     sse_check(cpu);
@@ -419,12 +426,10 @@ void h_pshufd(X86CPU *cpu, const X86Insn *insn)
             r.d[i] = s.d[(imm >> (2 * i)) & 3];
         break;
     case 0xf3:
-        for (int i = 0; i < 4; i++)
-            r.w[4 + i] = s.w[4 + ((imm >> (2 * i)) & 3)];
+        sse_pshuf_words(&r, &s, imm, 4);
         break;
     case 0xf2:
-        for (int i = 0; i < 4; i++)
-            r.w[i] = s.w[(imm >> (2 * i)) & 3];
+        sse_pshuf_words(&r, &s, imm, 0);
         break;
     }
     *vreg(cpu, insn) = r;
@@ -446,10 +451,4 @@ void h_shufps(X86CPU *cpu, const X86Insn *insn)
         r.d[3] = s.d[(imm >> 6) & 3];
     }
     *d = r;
-}
-
-void h_emms(X86CPU *cpu, const X86Insn *insn)
-{
-    fpu_check(cpu);
-    cpu->fpu.ftw = 0;
 }
