@@ -8,6 +8,7 @@
  */
 #include <setjmp.h>
 
+#include "accel/debug.h"   /* gdb watchpoints on delivery pushes */
 #include "core/log.h"
 #include "core/main-loop.h"
 #include "core/runstate.h"
@@ -107,6 +108,7 @@ static void push16_real(X86CPU *cpu, uint64_t *sp, uint16_t v)
     uint64_t mask = cpu->stack32 ? 0xffffffffull : 0xffff;
     *sp = (*sp - 2) & mask;
     x86_write_lin(cpu, cpu->seg[R_SS].base + *sp, v, 2, false);
+    debug_sys_access(cpu, cpu->seg[R_SS].base + *sp, 2, true);
 }
 
 static void interrupt_real(X86CPU *cpu, int vector, uint64_t ret_ip)
@@ -356,10 +358,61 @@ void x86_do_interrupt(X86CPU *cpu, int vector, bool is_soft, bool has_error,
                       uint32_t error_code, uint64_t next_rip)
 {
     uint64_t ret_ip = is_soft ? next_rip : cpu->rip;
-    /* INT n / INT3 / INTO in vm86 mode without VME need IOPL 3 */
-    if (is_soft && (cpu->rflags & VM_MASK) && (cpu->rflags & IOPL_MASK) != IOPL_MASK)
-        x86_raise_exception_err(cpu, EXCP_GP, 0);
     do_interrupt_ext(cpu, vector, is_soft, has_error, error_code, ret_ip);
+}
+
+/* ---- INT n in virtual-8086 mode (SDM vol. 3 20.3.3, table 20-2) ---- */
+
+/* Bit `vector` of the TSS interrupt redirection bitmap (the 32 bytes
+ * below the I/O map base): set = through the IDT, clear = redirected. */
+static bool redirect_bit(X86CPU *cpu, int vector)
+{
+    unsigned type = cpu->tr.attr & 0xf;
+    if (!(cpu->tr.attr & SEG_ATTR_P) || (type != 9 && type != 0xb) || cpu->tr.limit < 0x67)
+        x86_raise_exception_err(cpu, EXCP_GP, 0);
+    uint32_t iomap = (uint32_t)x86_read_lin(cpu, cpu->tr.base + 0x66, 2, false);
+    uint32_t off = iomap - 32 + (uint32_t)vector / 8;
+    if (iomap < 32 || off > cpu->tr.limit)
+        x86_raise_exception_err(cpu, EXCP_GP, 0);
+    return (x86_read_lin(cpu, cpu->tr.base + off, 1, false) >> (vector & 7)) & 1;
+}
+
+/* Methods 5 and 6: a real-mode style interrupt through the vm86 task's own
+ * vector table at linear 0, without leaving vm86 mode.  With IOPL < 3 the
+ * pushed FLAGS carry VIF in the IF position and IOPL = 3, and VIF rather
+ * than IF is cleared. */
+static void interrupt_vm86_redirect(X86CPU *cpu, int vector, uint64_t ret_ip)
+{
+    bool virt = (cpu->rflags & IOPL_MASK) != IOPL_MASK;
+    uint32_t ent = (uint32_t)x86_read_lin(cpu, (uint32_t)vector * 4, 4, true);
+    uint64_t fl = x86_get_rflags(cpu) & 0xffff;
+    if (virt)
+        fl = (fl & ~(uint64_t)IF_MASK) | ((cpu->rflags & VIF_MASK) ? IF_MASK : 0) | IOPL_MASK;
+    StackPtr s = x86_stack_seg(cpu, &cpu->seg[R_SS], cpu->regs[R_ESP], true, 0);
+    x86_stack_push(cpu, &s, fl, 2);
+    x86_stack_push(cpu, &s, cpu->seg[R_CS].selector, 2);
+    x86_stack_push(cpu, &s, ret_ip & 0xffff, 2);
+    x86_set_sp(cpu, s.sp, s.mask);
+    x86_set_rflags(cpu, 0, TF_MASK | (virt ? VIF_MASK : IF_MASK));
+    uint16_t cs = (uint16_t)(ent >> 16);
+    SegmentCache *c = &cpu->seg[R_CS];
+    x86_set_seg_cache(cpu, R_CS, cs, (uint64_t)cs << 4, c->limit, c->attr);
+    cpu->rip = ent & 0xffff;
+}
+
+void x86_do_int_n(X86CPU *cpu, int vector, uint64_t next_rip)
+{
+    if (cpu->rflags & VM_MASK) {
+        bool iopl3 = (cpu->rflags & IOPL_MASK) == IOPL_MASK;
+        if ((cpu->cr4 & CR4_VME) && !redirect_bit(cpu, vector)) {
+            cpu->halted = false;
+            interrupt_vm86_redirect(cpu, vector, next_rip);
+            return;
+        }
+        if (!iopl3)     /* methods 2 and 3: to the monitor's #GP handler */
+            x86_raise_exception_err(cpu, EXCP_GP, 0);
+    }
+    do_interrupt_ext(cpu, vector, true, false, 0, next_rip);
 }
 
 /* ---- pending events at an instruction boundary ---- */

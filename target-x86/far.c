@@ -412,6 +412,24 @@ static void iret_real(X86CPU *cpu, unsigned size)
     x86_set_rflags(cpu, fl, mask);
 }
 
+/* 16-bit IRET in vm86 mode with IOPL < 3 and CR4.VME (SDM IRET): the popped
+ * IF goes to VIF, IF and IOPL stay; popping TF = 1, or IF = 1 while VIP is
+ * set, is #GP(0) with nothing changed. */
+static void iret_vm86_virtual(X86CPU *cpu)
+{
+    StackPtr s = current_stack(cpu);
+    uint64_t rip = x86_stack_pop(cpu, &s, 2);
+    uint16_t cs = (uint16_t)x86_stack_pop(cpu, &s, 2);
+    uint64_t fl = x86_stack_pop(cpu, &s, 2);
+    if ((fl & TF_MASK) || ((fl & IF_MASK) && (cpu->rflags & VIP_MASK)))
+        x86_raise_exception_err(cpu, EXCP_GP, 0);
+    x86_set_sp(cpu, s.sp, s.mask);
+    load_cs_real(cpu, cs);
+    cpu->rip = rip;
+    x86_set_rflags(cpu, fl, 0x7fd5 & ~(uint64_t)(IOPL_MASK | IF_MASK));
+    x86_set_rflags(cpu, (fl & IF_MASK) ? VIF_MASK : 0, VIF_MASK);
+}
+
 static void iret_to_vm86(X86CPU *cpu, StackPtr *s, uint16_t cs, uint64_t rip, uint64_t fl)
 {
     uint64_t esp = x86_stack_pop(cpu, s, 4);
@@ -478,9 +496,12 @@ void x86_iret(X86CPU *cpu, int opsize)
         return;
     }
     if (cpu->rflags & VM_MASK) {
-        if (((cpu->rflags & IOPL_MASK) >> IOPL_SHIFT) != 3)
+        if (((cpu->rflags & IOPL_MASK) >> IOPL_SHIFT) == 3)
+            iret_real(cpu, size);
+        else if ((cpu->cr4 & CR4_VME) && size == 2)
+            iret_vm86_virtual(cpu);
+        else
             x86_raise_exception_err(cpu, EXCP_GP, 0);
-        iret_real(cpu, size);
         return;
     }
     if (cpu->rflags & NT_MASK) {

@@ -77,10 +77,8 @@ void h_jcxz(X86CPU *cpu, const X86Insn *insn)
 
 void h_int(X86CPU *cpu, const X86Insn *insn)
 {
-    if ((cpu->rflags & VM_MASK) && ((cpu->rflags & IOPL_MASK) >> IOPL_SHIFT) < 3)
-        x86_raise_exception_err(cpu, EXCP_GP, 0);
     cc_flush(cpu);
-    x86_do_interrupt(cpu, (int)(insn->imm & 0xff), true, false, 0, cpu->rip);
+    x86_do_int_n(cpu, (int)(insn->imm & 0xff), cpu->rip);   /* vm86 rules: excp.c */
 }
 
 void h_int3(X86CPU *cpu, const X86Insn *insn)

@@ -204,30 +204,7 @@ void h_cmc(X86CPU *cpu, const X86Insn *insn) { cc_set_flags(cpu, cc_compute_all(
 void h_cld(X86CPU *cpu, const X86Insn *insn) { cpu->rflags &= ~(uint64_t)DF_MASK; }
 void h_std(X86CPU *cpu, const X86Insn *insn) { cpu->rflags |= DF_MASK; }
 
-/* CLI/STI: allowed when CPL <= IOPL (protected mode) or IOPL = 3 (vm86). */
-static void check_if_change(X86CPU *cpu)
-{
-    if (!(cpu->cr0 & CR0_PE))
-        return;
-    unsigned iopl = (cpu->rflags & IOPL_MASK) >> IOPL_SHIFT;
-    bool vm = cpu->rflags & VM_MASK;
-    if (vm ? iopl != 3 : (unsigned)cpu->cpl > iopl)
-        x86_raise_exception_err(cpu, EXCP_GP, 0);
-}
-
-void h_cli(X86CPU *cpu, const X86Insn *insn)
-{
-    check_if_change(cpu);
-    cpu->rflags &= ~(uint64_t)IF_MASK;
-}
-
-void h_sti(X86CPU *cpu, const X86Insn *insn)
-{
-    check_if_change(cpu);
-    if (!(cpu->rflags & IF_MASK))
-        cpu->inhibit_irq = true;   /* interrupts wait one more instruction */
-    cpu->rflags |= IF_MASK;
-}
+/* CLI/STI (with the VME/PVI virtual interrupt flag): interp-system.c */
 
 /* LES LDS LSS LFS LGS */
 void h_lfp(X86CPU *cpu, const X86Insn *insn)

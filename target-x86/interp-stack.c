@@ -103,25 +103,49 @@ void h_leave(X86CPU *cpu, const X86Insn *insn)
     reg_write(cpu, R_EBP, size, v, false);
 }
 
-static bool vm86_needs_gp(X86CPU *cpu)
+/*
+ * PUSHF/POPF in vm86 mode with IOPL < 3: #GP(0), unless CR4.VME is set and
+ * the operand size is 16.  Then PUSHF pushes FLAGS with VIF in the IF
+ * position and IOPL = 3, and POPF loads VIF from the popped IF and leaves
+ * IF and IOPL alone; popping TF = 1, or IF = 1 while VIP is set, is
+ * #GP(0) (SDM vol. 3 20.3.2, PUSHF/POPF).
+ */
+static bool vm86_virtual_flags(X86CPU *cpu, unsigned size)
 {
-    return (cpu->rflags & VM_MASK) && ((cpu->rflags & IOPL_MASK) >> IOPL_SHIFT) < 3;
+    if (!(cpu->rflags & VM_MASK) || ((cpu->rflags & IOPL_MASK) >> IOPL_SHIFT) == 3)
+        return false;
+    if (!(cpu->cr4 & CR4_VME) || size != 2)
+        x86_raise_exception_err(cpu, EXCP_GP, 0);
+    return true;
 }
 
 void h_pushf(X86CPU *cpu, const X86Insn *insn)
 {
-    if (vm86_needs_gp(cpu))
-        x86_raise_exception_err(cpu, EXCP_GP, 0);
     uint64_t f = x86_get_rflags(cpu) & ~(uint64_t)(VM_MASK | RF_MASK);
+    if (vm86_virtual_flags(cpu, insn->opsize))
+        f = (f & ~(uint64_t)IF_MASK) | ((f & VIF_MASK) ? IF_MASK : 0) | IOPL_MASK;
     stack_push(cpu, f, insn->opsize);
+}
+
+static void popf_virtual(X86CPU *cpu, uint64_t v)
+{
+    if ((v & TF_MASK) || ((v & IF_MASK) && (cpu->rflags & VIP_MASK)))
+        x86_raise_exception_err(cpu, EXCP_GP, 0);
+    set_rsp(cpu, cpu->regs[R_ESP] + 2);
+    x86_set_rflags(cpu, v, 0x7fd5 & ~(uint64_t)(IOPL_MASK | IF_MASK));
+    x86_set_rflags(cpu, (v & IF_MASK) ? VIF_MASK : 0, VIF_MASK);
+    cpu->rflags &= ~(uint64_t)RF_MASK;
 }
 
 void h_popf(X86CPU *cpu, const X86Insn *insn)
 {
     unsigned size = insn->opsize;
-    if (vm86_needs_gp(cpu))
-        x86_raise_exception_err(cpu, EXCP_GP, 0);
+    bool virt = vm86_virtual_flags(cpu, size);
     uint64_t v = stack_peek(cpu, 0, size);
+    if (virt) {
+        popf_virtual(cpu, v);
+        return;
+    }
     uint64_t mask = 0x7fd5 | AC_MASK | ID_MASK;
     unsigned iopl = (cpu->rflags & IOPL_MASK) >> IOPL_SHIFT;
     if (cpu->rflags & VM_MASK) {

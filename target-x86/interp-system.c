@@ -1,12 +1,14 @@
 /*
  * System instructions: descriptor-table registers (LGDT LIDT SGDT SIDT
  * LLDT SLDT LTR STR), MOV CR/DR, CLTS LMSW SMSW, INVLPG, cache control,
- * HLT, IN/OUT, CPUID, RDTSC/RDTSCP, RDMSR/WRMSR, RDPMC, SWAPGS,
+ * CLI/STI, HLT, IN/OUT, CPUID, RDTSC/RDTSCP, RDMSR/WRMSR, RDPMC, SWAPGS,
  * LAR LSL VERR VERW, UD, FWAIT. Privilege checks here; the state work is
  * done by the system side (cpu.h).
  */
 #include "softmmu/tlb.h"
 #include "target-x86/interp.h"
+
+enum { DR7_GD_BIT = 1u << 13, DR6_BD_BIT = 1u << 13 };
 
 static bool protected_mode(X86CPU *cpu)
 {
@@ -169,24 +171,114 @@ void h_mov_to_cr(X86CPU *cpu, const X86Insn *insn)
     x86_write_cr(cpu, insn->reg, greg(cpu, insn, insn->rm, insn->opsize));
 }
 
-void h_mov_from_dr(X86CPU *cpu, const X86Insn *insn)
+/*
+ * MOV DR checks in QEMU's order: CPL 0 (#GP), DR4/DR5 with CR4.DE=1 (#UD;
+ * with DE=0 they alias DR6/DR7), then general detect: DR7.GD=1 makes any
+ * debug-register access a #DB fault with DR6.BD set and GD cleared, so the
+ * handler itself can use the debug registers.
+ */
+static void dr_access(X86CPU *cpu, const X86Insn *insn)
 {
     if (insn->reg > 7)
         x86_raise_exception(cpu, EXCP_UD);
+    require_cpl0(cpu);
+    if ((insn->reg == 4 || insn->reg == 5) && (cpu->cr4 & CR4_DE))
+        x86_raise_exception(cpu, EXCP_UD);
+    if (cpu->dr[7] & DR7_GD_BIT) {
+        cpu->dr[7] &= ~(uint64_t)DR7_GD_BIT;
+        cpu->dr[6] |= DR6_BD_BIT;
+        x86_raise_exception(cpu, EXCP_DB);
+    }
+}
+
+void h_mov_from_dr(X86CPU *cpu, const X86Insn *insn)
+{
+    dr_access(cpu, insn);
     set_greg(cpu, insn, insn->rm, insn->opsize, x86_read_dr(cpu, insn->reg));
 }
 
 void h_mov_to_dr(X86CPU *cpu, const X86Insn *insn)
 {
-    if (insn->reg > 7)
-        x86_raise_exception(cpu, EXCP_UD);
+    dr_access(cpu, insn);
     x86_write_dr(cpu, insn->reg, greg(cpu, insn, insn->rm, insn->opsize));
+}
+
+/*
+ * CLI/STI change IF when CPL <= IOPL (protected mode) or IOPL = 3 (vm86);
+ * otherwise, with CR4.VME in vm86 mode or CR4.PVI at CPL 3 in protected
+ * mode, they change VIF instead (STI raises #GP(0) while VIP is set so the
+ * monitor can deliver the pending interrupt); else #GP(0).
+ */
+static bool if_is_virtual(X86CPU *cpu)
+{
+    if (!(cpu->cr0 & CR0_PE))
+        return false;
+    unsigned iopl = (cpu->rflags & IOPL_MASK) >> IOPL_SHIFT;
+    if (cpu->rflags & VM_MASK) {
+        if (iopl == 3)
+            return false;
+        if (cpu->cr4 & CR4_VME)
+            return true;
+    } else {
+        if ((unsigned)cpu->cpl <= iopl)
+            return false;
+        if (cpu->cpl == 3 && (cpu->cr4 & CR4_PVI))
+            return true;
+    }
+    x86_raise_exception_err(cpu, EXCP_GP, 0);
+}
+
+void h_cli(X86CPU *cpu, const X86Insn *insn)
+{
+    if (if_is_virtual(cpu))
+        cpu->rflags &= ~(uint64_t)VIF_MASK;
+    else
+        cpu->rflags &= ~(uint64_t)IF_MASK;
+}
+
+void h_sti(X86CPU *cpu, const X86Insn *insn)
+{
+    if (if_is_virtual(cpu)) {
+        if (cpu->rflags & VIP_MASK)
+            x86_raise_exception_err(cpu, EXCP_GP, 0);
+        cpu->rflags |= VIF_MASK;
+        return;
+    }
+    if (!(cpu->rflags & IF_MASK))
+        cpu->inhibit_irq = true;   /* interrupts wait one more instruction */
+    cpu->rflags |= IF_MASK;
 }
 
 void h_hlt(X86CPU *cpu, const X86Insn *insn)
 {
     require_cpl0(cpu);
     cpu->halted = true;
+}
+
+/*
+ * I/O breakpoints (called for every IN/OUT/INS/OUTS access, from
+ * x86_check_io): DRn with R/W = 10 and CR4.DE = 1 matches an access to
+ * ports [port, port + size) overlapping [DRn, DRn + LEN) (DRn aligned
+ * down to LEN); the hit sets the pending DR6.Bn bits that exec.c turns
+ * into a #DB trap after the instruction, like data breakpoints.  R/W = 10
+ * with CR4.DE = 0 is undefined in the SDM; QEMU 7.2 TCG still treats it as
+ * an I/O breakpoint and so does Vessel (tests/guest/iobp.asm checks both
+ * against QEMU).  A REP INS/OUTS traps after its chunk of iterations, not
+ * after the hitting one.
+ */
+void x86_io_breakpoints(X86CPU *cpu, uint16_t port, unsigned size)
+{
+    static const unsigned len_of[4] = { 1, 2, 8, 4 };
+    uint64_t dr7 = cpu->dr[7];
+    if (!(dr7 & 0xff))
+        return;
+    for (int n = 0; n < 4; n++) {
+        unsigned rw = (unsigned)(dr7 >> (16 + 4 * n)) & 3;
+        unsigned len = len_of[(dr7 >> (18 + 4 * n)) & 3];
+        uint64_t bp = cpu->dr[n] & ~(uint64_t)(len - 1);
+        if (((dr7 >> (2 * n)) & 3) && rw == 2 && port < bp + len && bp < (uint64_t)port + size)
+            interp_pending_data_bps |= 1u << n;
+    }
 }
 
 static unsigned io_port(X86CPU *cpu, const X86Insn *insn, unsigned i)

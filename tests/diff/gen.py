@@ -32,6 +32,9 @@ SCRATCH_LEN = 64
 BASE_OFF = 0x20          # the base register points at SCRATCH + BASE_OFF
 # DIFF_NO_RIPREL=1 in the environment: no RIP-relative operands (to look past a known bug)
 NO_RIPREL = os.environ.get('DIFF_NO_RIPREL') == '1'
+# Vessel's CPUID advertises POPCNT and ABM (LZCNT) but not BMI1 (TZCNT); QEMU is started
+# with the same set (run-diff.py), so F3 0F BC is tested as BSF.
+HAVE_BMI1 = False
 
 
 class Gen:
@@ -41,6 +44,10 @@ class Gen:
         self.nregs = 16 if mode == 'long' else 8
         self.sizes = [8, 16, 32, 64] if mode == 'long' else [8, 16, 32]
         self.lab = 0
+        # 16-bit code: real mode, or protected mode with 16-bit CS/SS (prot16); data segment
+        # base 0x10000 so the scratch buffer is at offset 0x100
+        self.b16 = mode in ('real', 'prot16')
+        self.sbase = 0x100 if self.b16 else SCRATCH
 
     # ---- registers and operands ----
     def reg(self, size, idx):
@@ -99,10 +106,11 @@ class Gen:
             return '%s [rel $$ - 0x%x]' % (SIZE_KW[size], 0xF0000 - SCRATCH - off)
         if self.r.random() < 0.3:
             off = self.r.randrange(0, SCRATCH_LEN - nbytes + 1)
-            addr = (0x100 if self.mode == 'real' else SCRATCH) + off
-            return '%s [0x%x]' % (SIZE_KW[size], addr)
+            # 16-bit code: sometimes a 32-bit absolute address (67 prefix)
+            a32 = 'dword ' if self.b16 and self.r.random() < 0.3 else ''
+            return '%s [%s0x%x]' % (SIZE_KW[size], a32, self.sbase + off)
         d = self.r.randrange(-BASE_OFF, SCRATCH_LEN - BASE_OFF - nbytes + 1)
-        base = {'real': 'bx', 'prot': 'ebx', 'long': 'rbx'}[self.mode]
+        base = 'bx' if self.b16 else {'prot': 'ebx', 'long': 'rbx'}[self.mode]
         return '%s [%s%+d]' % (SIZE_KW[size], base, d)
 
     def imm(self, size):
@@ -297,12 +305,206 @@ class Gen:
             lines.append('%s %s, %s' % (op, self.dreg(sz), s))
             return lines, 0, Z, C | O | S | A | P
         op = self.r.choice(['bt', 'bts', 'btr', 'btc'])
+        if self.r.random() < 0.3:
+            return self.bit_string(op, sz)
         d, ism = self.rm(sz, write=(op != 'bt'))
         if ism or self.r.random() < 0.5:
             txt = '%s%s %s, %d' % (self.lock(ism and op != 'bt'), op, d, self.r.randrange(256))
         else:
             txt = '%s %s, %s' % (op, d, self.sreg(sz))
         return [txt], 0, C, O | S | A | P
+
+    def bit_string(self, op, sz):
+        """BT* m, r: the signed bit offset in the register selects an operand-size unit
+        before or after the addressed one; chosen so that unit stays in the scratch buffer."""
+        nb = sz // 8
+        o = self.r.randrange(0, SCRATCH_LEN - nb + 1)
+        u = self.r.randrange(-(o // nb), (SCRATCH_LEN - nb - o) // nb + 1)
+        k = u * sz + self.r.randrange(sz)
+        r = self.reg(sz, self.dst_idx())
+        a32 = 'dword ' if self.b16 and self.r.random() < 0.3 else ''
+        m = '%s [%s0x%x]' % (SIZE_KW[sz], a32, self.sbase + o)
+        lk = 'lock ' if op != 'bt' and self.r.random() < 0.3 else ''
+        return ['mov %s, %d' % (r, k), '%s%s %s, %s' % (lk, op, m, r)], 0, C, O | S | A | P
+
+    def i_sreg(self):
+        """Segment registers as data: MOV r/m, Sreg (32/64-bit register forms zero-extend),
+        PUSH Sreg / POP r, and a reload of a segment register with its own selector
+        (MOV Sreg, r for ES/DS/SS; PUSH/POP for FS/GS, which may hold a null selector)."""
+        segs = ['es', 'ds', 'ss', 'cs'] + (['fs', 'gs'] if self.mode != 'real' else [])
+        sg = self.r.choice(segs)
+        k = self.r.randrange(4)
+        if k == 0:
+            return ['mov %s, %s' % (self.dreg(self.r.choice(self.sizes[1:])), sg)], 0, 0, 0
+        if k == 1:
+            return ['mov %s, %s' % (self.mem(16), sg)], 0, 0, 0
+        dw = self.opw()[0]
+        if k == 2:
+            if self.mode == 'long' and sg not in ('fs', 'gs'):
+                sg = self.r.choice(['fs', 'gs'])
+            # a 32/64-bit PUSH Sreg writes either a zero-extended selector or only the low
+            # 16 bits (SDM PUSH; recent Intel CPUs and Vessel: 16-bit move, QEMU: zero-
+            # extended): compare the selector only
+            i = self.dst_idx()
+            lines = ['push %s' % sg, 'pop %s' % self.reg(dw, i)]
+            if dw != 16:
+                lines.append('movzx %s, %s' % (self.reg(dw, i), self.reg(16, i)))
+            return lines, 0, 0, 0
+        if sg == 'cs':
+            sg = 'ds'
+        if sg in ('fs', 'gs'):
+            return ['push %s' % sg, 'pop %s' % sg], 0, 0, 0
+        r = self.reg(16, self.dst_idx())
+        return ['mov %s, %s' % (r, sg), 'mov %s, %s' % (sg, r)], 0, 0, 0
+
+    def i_nop(self):
+        sz = self.r.choice([16, 32])
+        return ['nop %s' % self.mem(sz)], 0, 0, 0
+
+    def i_count(self):
+        """POPCNT, LZCNT (CPUID ABM) and F3 0F BC: TZCNT needs BMI1, which Vessel's CPUID
+        does not advertise, so there (as on hardware without BMI1) F3 0F BC is BSF."""
+        sz = self.r.choice([s for s in self.sizes if s != 8])
+        op = self.r.choice(['popcnt', 'lzcnt', 'tzcnt'])
+        s, ism = self.rm(sz, write=False)
+        lines = []
+        if op == 'tzcnt' and not HAVE_BMI1 or self.r.random() < 0.3:
+            # BSF semantics: a zero source leaves the destination undefined -> make it
+            # non-zero; elsewhere: sometimes a power of two (leading/trailing zeros)
+            if not ism and s.split()[-1] in (self.reg(sz, 3), self.reg(sz, 4)):
+                s = self.reg(sz, 0)
+            if ism or op == 'tzcnt' and not HAVE_BMI1:
+                lines.append('or %s, %d' % (s, 1 << self.r.randrange(min(sz, 31))))
+            else:
+                v = self.r.choice([0, 1 << self.r.randrange(min(sz, 31))])
+                lines.append('mov %s, %d' % (s, v))
+        lines.append('%s %s, %s' % (op, self.dreg(sz), s))
+        if op == 'popcnt':
+            return lines, 0, ALL, 0
+        if op == 'tzcnt' and not HAVE_BMI1:
+            return lines, 0, Z, C | O | S | A | P
+        return lines, 0, C | Z, O | S | A | P
+
+    def i_movbe(self):
+        # QEMU 7.2 picks MOVBE's operand size from the 66 prefix alone (16 with it, 32
+        # without), also in 16-bit code where that is backwards (repro/movbe16.asm)
+        if self.b16:
+            return self.i_alu2()
+        sz = self.r.choice([s for s in self.sizes if s != 8])
+        m = self.mem(sz)
+        if self.r.random() < 0.5:
+            return ['movbe %s, %s' % (self.dreg(sz), m)], 0, 0, 0
+        return ['movbe %s, %s' % (m, self.sreg(sz))], 0, 0, 0
+
+    def opw(self):
+        """Default operand width of the code segment and the other one (16 <-> 32)."""
+        if self.mode == 'long':
+            return 64, 16
+        return (16, 32) if self.b16 else (32, 16)
+
+    def i_enter(self):
+        """ENTER size, level with BP inside the stack page, reads of the new frame, LEAVE.
+        Operand size may differ from the stack size in 16/32-bit code."""
+        dw, ow = self.opw()
+        w = dw if self.mode == 'long' or self.r.random() < 0.6 else ow
+        pfx = '' if w == dw else {16: 'o16 ', 32: 'o32 '}[w]
+        bp = self.reg(32 if self.mode != 'long' else 64, 5)
+        hi = self.r.randrange(1 << 16) << 16 if self.b16 else 0
+        lines = ['mov %s, 0x%x' % (bp, hi | (0x8E00 + 2 * self.r.randrange(0x80)))]
+        level = self.r.choice([0, 1, self.r.randrange(0, 5), self.r.randrange(0, 32)])
+        lines.append('%senter %d, %d' % (pfx, self.r.randrange(0, 0x40), level))
+        sbp = 'bp' if self.b16 else bp     # stack address size = code size here
+        for k in range(1, min(level, 3) + 1):
+            lines.append('mov %s, [%s-%d]' % (self.dreg(w, exclude=(5,)), sbp, k * w // 8))
+        if self.r.random() < 0.5:
+            lines.append('mov %s, %s' % (self.dreg(w, exclude=(5,)), self.reg(w, 5)))
+        lines.append('%sleave' % pfx)
+        return lines, 0, 0, 0
+
+    def i_pusha(self):
+        """PUSHA/PUSHAD, pop some of the saved registers (SP slot included), push others
+        in their place, POPA of the same width."""
+        if self.mode == 'long':
+            return self.i_movbe()
+        dw, ow = self.opw()
+        w = dw if self.r.random() < 0.6 else ow
+        sfx = 'w' if w == 16 else 'd'
+        k = self.r.randrange(0, 9)
+        lines = ['pusha' + sfx]
+        lines += ['pop %s' % self.dreg(w) for _ in range(k)]
+        # the pushes refill slots k-1 ... 0 (0 = DI, 3 = SP (skipped by POPA), 4 = BX):
+        # BX, the base of memory operands, gets its own value back
+        lines += ['push %s' % (self.reg(w, 3) if k - 1 - j == 4 else self.sreg(w))
+                  for j in range(k)]
+        lines.append('popa' + sfx)
+        return lines, 0, 0, 0
+
+    def i_call(self):
+        """Near CALL (direct, register or memory indirect) to a routine that returns with
+        RET imm16 over arguments pushed before the call."""
+        dw = self.opw()[0]
+        self.lab += 1
+        f, e = '.F%d' % self.lab, '.E%d' % self.lab
+        nargs = self.r.randrange(0, 3)
+        lines = ['push %s' % self.sreg(dw) for _ in range(nargs)]
+        target = f if self.mode != 'prot' else '0xF0000 + %s' % f
+        how = self.r.randrange(3)
+        if how == 0:
+            lines.append('call %s' % f)
+        else:
+            r = self.reg(dw, self.dst_idx())
+            if self.mode == 'long':
+                lines.append('lea %s, [rel %s]' % (r, f))
+            else:
+                lines.append('mov %s, %s' % (r, target))
+            if how == 1:
+                lines.append('call %s' % r)
+            else:
+                m = self.mem(dw)
+                lines += ['mov %s, %s' % (m, r), 'call %s' % m]
+        lines += ['jmp %s' % e, f + ':']
+        if self.r.random() < 0.5:
+            lines.append('mov %s, %s' % (self.dreg(dw), self.sreg(dw)))
+        lines += ['ret %d' % (nargs * dw // 8) if nargs or self.r.random() < 0.3 else 'ret',
+                  e + ':']
+        return lines, 0, 0, 0
+
+    def i_bound(self):
+        """BOUND with bounds that hold (no #BR): each bound is the index itself or the
+        extreme signed value."""
+        if self.mode == 'long':
+            return self.i_movbe()
+        w = self.r.choice([16, 32])
+        r = self.sreg(w)
+        off = self.r.randrange(0, (SCRATCH_LEN - 2 * w // 8) // 4 + 1) * 4
+        lo = '%s [0x%x]' % (SIZE_KW[w], self.sbase + off)
+        hi = '%s [0x%x]' % (SIZE_KW[w], self.sbase + off + w // 8)
+        lines = ['mov %s, %s' % (lo, r) if self.r.random() < 0.5 else
+                 'mov %s, 0x%x' % (lo, 1 << (w - 1)),
+                 'mov %s, %s' % (hi, r) if self.r.random() < 0.5 else
+                 'mov %s, 0x%x' % (hi, (1 << (w - 1)) - 1),
+                 'bound %s, [0x%x]' % (r, self.sbase + off)]
+        return lines, 0, 0, 0
+
+    def i_lfp(self):
+        """LFS/LGS (and LDS/LES in 16-bit code, with DS's own selector) from a far pointer
+        in the scratch buffer, then a load through the segment."""
+        w = self.r.choice([16, 32])
+        seg = self.r.choice(['fs', 'gs'] + (['es'] if self.b16 else []))
+        sel = {'real': 0x1000, 'prot16': 0x28, 'prot': 0x10, 'long': 0x10}[self.mode]
+        off = self.r.randrange(0, SCRATCH_LEN - 8 + 1)
+        p = self.sbase + off
+        d = self.dreg(w)
+        val = (self.sbase + self.r.randrange(0, SCRATCH_LEN - 3)) & ((1 << w) - 1)
+        if self.mode != 'real' and self.r.random() < 0.2 and seg != 'es':
+            sel = 0     # a null selector in FS/GS is fine until used
+        lines = ['mov %s [0x%x], 0x%x' % (SIZE_KW[w], p, val),
+                 'mov word [0x%x], 0x%x' % (p + w // 8, sel),
+                 'l%s %s, [0x%x]' % (seg, d, p)]
+        if sel:
+            lines.append('mov %s, [%s:0x%x]' % (self.dreg(self.r.choice([16, 32])), seg,
+                                                 self.sbase + self.r.randrange(SCRATCH_LEN - 3)))
+        return lines, 0, 0, 0
 
     def i_atomic(self):
         op = self.r.choice(['cmpxchg', 'xadd', 'xchg'])
@@ -323,8 +525,7 @@ class Gen:
             if self.mode == 'long' and self.r.random() < 0.5:
                 m = 'oword [0x%x]' % (SCRATCH + 16 * self.r.randrange(4))
                 return pf + ['%scmpxchg16b %s' % (self.lock(True), m)], 0, Z, 0
-            base = 0x100 if self.mode == 'real' else SCRATCH
-            m = 'qword [0x%x]' % (base + 8 * self.r.randrange(8))
+            m = 'qword [0x%x]' % (self.sbase + 8 * self.r.randrange(8))
             return pf + ['%scmpxchg8b %s' % (self.lock(True), m)], 0, Z, 0
         is_mem = '[' in d
         pre = self.lock(is_mem and op != 'xchg')
@@ -352,9 +553,8 @@ class Gen:
             if op in ('loop', 'jcxz'):
                 # a branch over nothing: only the count register changes
                 self.lab += 1
-                cx = {'real': 'cx', 'prot': 'ecx', 'long': 'rcx'}[self.mode]
                 if op == 'jcxz':
-                    op = {'real': 'jcxz', 'prot': 'jecxz', 'long': 'jrcxz'}[self.mode]
+                    op = 'jcxz' if self.b16 else {'prot': 'jecxz', 'long': 'jrcxz'}[self.mode]
                 return ['%s .M%d' % (op, self.lab), '.M%d:' % self.lab], 0, 0, 0
             if op == 'xchg':
                 sz = self.r.choice([s for s in self.sizes if s != 8])
@@ -372,7 +572,7 @@ class Gen:
             return ['%s %s, %s' % (self.r.choice(['movzx', 'movsx']), d, s)], 0, 0, 0
         if k == 1:
             sz = self.r.choice([s for s in self.sizes if s != 8])
-            if self.mode == 'real':
+            if self.b16:
                 b, i = self.r.choice([('bx', 'si'), ('bx', 'di'), ('bp', 'si'), ('bp', 'di')])
                 ea = '%s+%s%+d' % (b, i, self.r.randrange(-300, 300))
             else:
@@ -405,7 +605,7 @@ class Gen:
             return [op], S | Z | A | P | C, 0, 0
         if op == 'sahf':
             return [op], 0, S | Z | A | P | C, 0
-        w = {'real': 16, 'prot': 32, 'long': 64}[self.mode]
+        w = 16 if self.b16 else {'prot': 32, 'long': 64}[self.mode]
         return ['pushf', 'pop %s' % self.dreg(w)], ALL, 0, 0
 
     def i_string(self):
@@ -427,8 +627,8 @@ class Gen:
             a = self.r.randrange(0, SCRATCH_LEN - span + 1)
         b = self.r.randrange(span - nb, SCRATCH_LEN - nb + 1) if std else \
             self.r.randrange(0, SCRATCH_LEN - span + 1)
-        base = 0x100 if self.mode == 'real' else SCRATCH
-        w = 'e' if self.mode != 'real' else ''
+        base = self.sbase
+        w = '' if self.b16 else 'e'
         lines = ['std' if std else 'cld',
                  'mov %ssi, 0x%x' % (w, base + a), 'mov %sdi, 0x%x' % (w, base + b)]
         if rep:
@@ -439,7 +639,8 @@ class Gen:
         return lines, 0, 0, 0
 
     def i_stack(self):
-        w = {'real': self.r.choice([16, 32]), 'prot': self.r.choice([32, 32, 16]),
+        w = {'real': self.r.choice([16, 32]), 'prot16': self.r.choice([16, 16, 32]),
+             'prot': self.r.choice([32, 32, 16]),
              'long': self.r.choice([64, 64, 16])}[self.mode]
         if self.depth >= 8 or (self.depth > 0 and self.r.random() < 0.5):
             # pop: only what the block pushed (same width in bytes)
@@ -462,8 +663,11 @@ class Gen:
     def block(self, n):
         fams = [(self.i_alu2, 14), (self.i_alu1, 5), (self.i_shift, 10), (self.i_shxd, 5),
                 (self.i_mul, 5), (self.i_div, 4), (self.i_bcd, 4 if self.mode != 'long' else 0),
-                (self.i_bit, 6), (self.i_atomic, 5), (self.i_cond, 6), (self.i_move, 8),
-                (self.i_string, 4), (self.i_stack, 4)]
+                (self.i_bit, 6), (self.i_count, 3), (self.i_atomic, 5), (self.i_cond, 6),
+                (self.i_move, 8),
+                (self.i_string, 4), (self.i_stack, 4), (self.i_movbe, 2), (self.i_enter, 2),
+                (self.i_pusha, 2), (self.i_call, 2), (self.i_bound, 1), (self.i_lfp, 2),
+                (self.i_sreg, 2), (self.i_nop, 1)]
         fns = [f for f, w in fams for _ in range(w)]
         self.depth = 0
         self.pushed = []
@@ -507,15 +711,15 @@ class Gen:
         r = self.r
         lines = ['case_%d:' % idx]
         for i in range(0, SCRATCH_LEN, 4):
-            addr = (0x100 if self.mode == 'real' else SCRATCH) + i
+            addr = self.sbase + i
             lines.append('mov dword [0x%x], 0x%08x' % (addr, r.randrange(1 << 32)))
         wide = 64 if self.mode == 'long' else 32
         for i in range(self.nregs):
             if i == 4:
                 lines.append('mov %s, 0x9000' % self.reg(wide, 4))
             elif i == 3:
-                base = (0x100 if self.mode == 'real' else SCRATCH) + BASE_OFF
-                hi = r.randrange(1 << 16) << 16 if self.mode == 'real' else 0
+                base = self.sbase + BASE_OFF
+                hi = r.randrange(1 << 16) << 16 if self.b16 else 0
                 lines.append('mov %s, 0x%x' % (self.reg(wide, 3), hi | base))
             else:
                 v = r.choice([r.randrange(1 << wide), r.randrange(256), 0, (1 << wide) - 1,
@@ -528,7 +732,7 @@ class Gen:
             lines += ['push dword 0x%x' % fl, 'popfd']
         body, taint = self.block(nins)
         lines += body
-        res = 0 if self.mode == 'real' else 0x10000
+        res = 0 if self.b16 else 0x10000
         for i in range(self.nregs):
             lines.append('mov [0x%x], %s' % (res + 8 * i, self.reg(wide, i)))
         if self.mode == 'long':
@@ -544,7 +748,8 @@ def generate(mode, seed, ncases, nins, path):
     g = Gen(mode, rnd)
     src = ['; generated by tests/diff/gen.py --mode %s --seed %d --cases %d' % (mode, seed, ncases),
            '%%define MODE_%s' % mode.upper(), '%include "harness.inc"',
-           {'real': 'bits 16', 'prot': 'bits 32', 'long': 'bits 64'}[mode], 'cases:']
+           {'real': 'bits 16', 'prot16': 'bits 16', 'prot': 'bits 32', 'long': 'bits 64'}[mode],
+           'cases:']
     meta = []
     for i in range(ncases):
         lines, body, taint = g.case(i, nins)
@@ -560,7 +765,7 @@ def generate(mode, seed, ncases, nins, path):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--mode', choices=['real', 'prot', 'long'], required=True)
+    ap.add_argument('--mode', choices=['real', 'prot16', 'prot', 'long'], required=True)
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--cases', type=int, default=40)
     ap.add_argument('--insns', type=int, default=24)

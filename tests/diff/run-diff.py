@@ -38,9 +38,15 @@ def build_rom(mode, seed, ncases, nins, workdir):
     return base + '.rom', meta
 
 
+# QEMU's CPU with the integer features Vessel's CPUID advertises and the generator uses
+# (POPCNT, ABM = LZCNT, MOVBE; no BMI1, so F3 0F BC is BSF in both)
+QEMU_CPU = 'qemu64,+popcnt,+abm,+movbe,-bmi1'
+
+
 def qemu_cmd(qemu, rom):
-    return [qemu, '-accel', 'tcg', '-bios', rom, '-display', 'none', '-serial', 'stdio',
-            '-device', 'isa-debug-exit', '-no-reboot', '-nodefaults', '-m', '64']
+    return [qemu, '-accel', 'tcg', '-cpu', QEMU_CPU, '-bios', rom, '-display', 'none',
+            '-serial', 'stdio', '-device', 'isa-debug-exit', '-no-reboot', '-nodefaults',
+            '-m', '64']
 
 
 VESSEL_ACCEL = ['interp']
