@@ -106,29 +106,13 @@ uint32_t cc_compute_all(X86CPU *cpu)
     }
 }
 
-bool cc_compute_c(X86CPU *cpu)
-{
-    unsigned op = cpu->cc.op;
-    if (op == CC_OP_EFLAGS)
-        return cpu->rflags & CC_C;
-    unsigned kind = (op - 1) & ~3u, sz = (op - 1) & 3;
-    uint64_t m = mask_of(sz), dst = cpu->cc.dst & m, src = cpu->cc.src & m;
-    switch (kind + 1) {
-    case CC_OP_ADD: return dst < src;
-    case CC_OP_SUB: return ((dst + src) & m) < src;
-    case CC_OP_LOGIC: return false;
-    case CC_OP_INC: case CC_OP_DEC: return cpu->cc.src2 != 0;
-    default: return cc_compute_all(cpu) & CC_C;
-    }
-}
-
 void cc_set_flags(X86CPU *cpu, uint32_t flags)
 {
     cpu->rflags = (cpu->rflags & ~(uint64_t)CC_ALL) | (flags & CC_ALL);
     cpu->cc.op = CC_OP_EFLAGS;
 }
 
-bool cc_condition(X86CPU *cpu, unsigned cond)
+bool cc_condition_full(X86CPU *cpu, unsigned cond)
 {
     bool r;
     uint32_t f;

@@ -536,6 +536,33 @@ static void init_insn(X86Insn *insn, uint64_t pc)
     insn->imm = insn->imm2 = 0;
     insn->seg_override = SEG_NONE;
     insn->seg = R_DS;
+    memset(insn->opfast, 0, sizeof(insn->opfast));
+}
+
+/* insn->opfast: which operands the interpreter may access directly. */
+static void compute_fast_operands(X86Insn *insn)
+{
+    for (unsigned i = 0; i < X86_MAX_OPERANDS; i++) {
+        const X86OperandSpec *op = &insn->row->op[i];
+        unsigned size = insn->opsz[i];
+        int r = -1;
+        insn->opfast[i] = 0;
+        if (i >= insn->row->nops)
+            continue;
+        switch (op->kind) {
+        case OPK_E: case OPK_M: case OPK_R: if (!insn->is_mem) r = insn->rm; break;
+        case OPK_G: r = insn->reg; break;
+        case OPK_Z: r = (insn->opcode & 7) | ((insn->rex & 1) << 3); break;
+        case OPK_REG: r = op->reg; break;
+        case OPK_I: insn->opfast[i] = X86_OPFAST_IMM; continue;
+        default: continue;
+        }
+        if (r < 0 || r > 15 || !(size == 1 || size == 2 || size == 4 || size == 8))
+            continue;
+        if (size == 1 && r >= 4 && r < 8 && (op->kind == OPK_REG || !insn->rex))
+            continue;   /* AH..BH */
+        insn->opfast[i] = (uint8_t)(r + 1);
+    }
 }
 
 static int decode_body(DecodeState *d)
@@ -564,6 +591,7 @@ static int decode_body(DecodeState *d)
         insn->opsz[i] = i < insn->row->nops ? operand_bytes(insn, &insn->row->op[i]) : 0;
     if ((r = check_operand_mod(insn)))
         return r;
+    compute_fast_operands(insn);
     return check_lock(insn);
 }
 

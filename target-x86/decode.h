@@ -144,8 +144,14 @@ struct X86Insn {
     int64_t disp;
     uint64_t imm, imm2;   /* imm2: ENTER's second immediate, far pointer selector */
     uint8_t opsz[X86_MAX_OPERANDS];  /* operand sizes in bytes (0 = none) */
+    /* interpreter fast path per operand: 1 + general register number for a
+     * plain register operand (no AH..BH), X86_OPFAST_IMM for an immediate,
+     * 0 = anything else (the general operand code) */
+    uint8_t opfast[X86_MAX_OPERANDS];
     uint8_t bytes[X86_MAX_INSN_LEN];
 };
+
+#define X86_OPFAST_IMM 0x80
 
 /* Decoder results. */
 enum { DEC_OK = 0, DEC_UD = 6, DEC_GP = 13 };

@@ -2,7 +2,9 @@
  * The interpreter's execution loop: fetch through the code TLB, a
  * decoded-instruction cache, execute, debug traps (single-step, DR0-DR3),
  * LOCK atomicity between vCPU threads, pending events at instruction
- * boundaries and exception delivery after a longjmp.
+ * boundaries and exception delivery after a longjmp. The fast path runs
+ * straight "runs" of simple instructions with the boundary checks done
+ * once per run (run_simple); anything unusual takes the full path.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -12,6 +14,7 @@
 #include "accel/debug.h"   /* gdb stub hooks (issue 5) */
 #include "core/log.h"
 #include "target-x86/exec.h"
+#include "target-x86/lock-rmw.h"
 #include "target-x86/interp.h"
 
 /* ---- fetch ---- */
@@ -39,7 +42,7 @@ static uint8_t exec_fetch(void *opaque, uint64_t pc, unsigned index)
  * Anything else goes to x86_code_ptr (mem.c), which also raises the faults.
  * The MMU index rule must match mem.c's code fetches.
  */
-static const uint8_t *code_ptr(X86CPU *cpu, uint64_t pc, unsigned *avail)
+static inline __attribute__((always_inline)) const uint8_t *code_ptr(X86CPU *cpu, uint64_t pc, unsigned *avail)
 {
     const SegmentCache *cs = &cpu->seg[R_CS];
     uint64_t lin, n;
@@ -81,8 +84,20 @@ static void release_bus_lock(void)
 {
     if (holding_insn_lock) {
         holding_insn_lock = false;
+        x86_lock_rmw_end();
         pthread_mutex_unlock(&locked_insn_mutex);
     }
+}
+
+/* The handler of LOCKed (and XCHG-with-memory) instructions in the cache:
+ * the row's handler under the bus lock. */
+static void locked_handler(X86CPU *cpu, const X86Insn *insn)
+{
+    pthread_mutex_lock(&locked_insn_mutex);
+    holding_insn_lock = true;
+    x86_lock_rmw_begin();
+    insn->row->handler(cpu, insn);
+    release_bus_lock();
 }
 
 /* ---- the loop ---- */
@@ -120,20 +135,32 @@ static uint64_t next_ip(X86CPU *cpu, uint64_t ip)
 /*
  * Decoded-instruction cache, per vCPU thread: direct mapped on the code
  * offset, validated on every hit by comparing the instruction's bytes with
- * guest memory (so self-modifying code needs no invalidation).
+ * guest memory (so self-modifying code needs no invalidation). The key is
+ * (offset, CS base, mode); the CPUID features are per cache (a change
+ * empties it). An entry also keeps what the fast loop needs: the handler
+ * (a specialised one from interp-fast.c, or the bus-lock wrapper), the
+ * next rip and whether the instruction is simple.
  */
-#define DCACHE_BITS 10
+#define DCACHE_BITS 13
 #define DCACHE_SIZE (1u << DCACHE_BITS)
+#define DCACHE_INVALID 0xff   /* mode value of an empty entry */
 
 typedef struct DecodeCacheEntry {
-    bool valid;
-    uint8_t mode;
-    uint64_t pc, cs_base, features;
+    uint64_t pc, cs_base;
     uint64_t word[2], mask[2];   /* the instruction bytes, for a quick compare */
+    uint64_t next_rip;           /* pc + len, wrapped to the mode's width */
+    X86Handler handler;          /* the row's, or locked_handler */
+    uint8_t mode;                /* code64 | code32 << 1, or DCACHE_INVALID */
+    bool simple;                 /* is_simple(): may continue a run */
     X86Insn insn;
 } DecodeCacheEntry;
 
-static __thread DecodeCacheEntry *dcache;
+typedef struct DecodeCache {
+    uint64_t features;
+    DecodeCacheEntry e[DCACHE_SIZE];
+} DecodeCache;
+
+static __thread DecodeCache *dcache;
 static pthread_key_t dcache_key;    /* frees a thread's cache when the thread ends */
 static pthread_once_t dcache_key_once = PTHREAD_ONCE_INIT;
 
@@ -142,33 +169,49 @@ static void dcache_key_create(void)
     pthread_key_create(&dcache_key, free);
 }
 
-static DecodeCacheEntry *dcache_slot(uint64_t pc)
+static void dcache_clear(DecodeCache *c, uint64_t features)
+{
+    c->features = features;
+    for (unsigned i = 0; i < DCACHE_SIZE; i++)
+        c->e[i].mode = DCACHE_INVALID;
+}
+
+/* This thread's cache, emptied if it was filled under other features. */
+static DecodeCache *dcache_get(uint64_t features)
 {
     if (!dcache) {
-        dcache = calloc(DCACHE_SIZE, sizeof(*dcache));
+        dcache = calloc(1, sizeof(*dcache));
         if (!dcache)
             abort();
+        dcache_clear(dcache, features);
         pthread_once(&dcache_key_once, dcache_key_create);
         pthread_setspecific(dcache_key, dcache);
     }
-    return &dcache[(pc ^ (pc >> DCACHE_BITS)) & (DCACHE_SIZE - 1)];
+    if (dcache->features != features)
+        dcache_clear(dcache, features);
+    return dcache;
 }
 
-static bool same_bytes(const DecodeCacheEntry *e, const FetchCtx *f)
+static inline DecodeCacheEntry *dcache_slot(DecodeCache *c, uint64_t pc)
 {
-    if (f->avail >= 16) {
+    return &c->e[(pc ^ (pc >> DCACHE_BITS)) & (DCACHE_SIZE - 1)];
+}
+
+static inline bool same_bytes(const DecodeCacheEntry *e, const uint8_t *host, unsigned avail)
+{
+    if (__builtin_expect(avail >= 16, 1)) {
         uint64_t w[2];
-        memcpy(w, f->host, 16);
+        memcpy(w, host, 16);
         return (((w[0] ^ e->word[0]) & e->mask[0]) | ((w[1] ^ e->word[1]) & e->mask[1])) == 0;
     }
-    return e->insn.len <= f->avail && memcmp(f->host, e->insn.bytes, e->insn.len) == 0;
+    return e->insn.len <= avail && memcmp(host, e->insn.bytes, e->insn.len) == 0;
 }
 
-static bool dcache_hit(const DecodeCacheEntry *e, const FetchCtx *f, uint64_t pc, uint8_t mode,
-                       uint64_t cs_base, uint64_t features)
+static inline bool dcache_hit(const DecodeCacheEntry *e, const uint8_t *host, unsigned avail,
+                              uint64_t pc, uint8_t mode, uint64_t cs_base)
 {
-    return e->valid && e->pc == pc && e->mode == mode && e->cs_base == cs_base &&
-           e->features == features && f->host && same_bytes(e, f);
+    return e->pc == pc && e->mode == mode && e->cs_base == cs_base && host &&
+           same_bytes(e, host, avail);
 }
 
 static void dcache_fill_words(DecodeCacheEntry *e)
@@ -180,30 +223,67 @@ static void dcache_fill_words(DecodeCacheEntry *e)
     memcpy(e->mask, m, 16);
 }
 
-static const X86Insn *fetch_decode(X86CPU *cpu, uint64_t features)
+/*
+ * Handlers of "simple" instructions: they change only general registers,
+ * the arithmetic flags and DF, memory and rip (near branches). None of them
+ * touches TF/RF/IF, debug or control registers, segments, the TLB, HLT or
+ * pending events, so after one the fast loop may go on to the next
+ * instruction without the per-boundary checks (see run_loop).
+ */
+static const X86Handler simple_handlers[] = {
+    h_add, h_or, h_adc, h_sbb, h_and, h_sub, h_xor, h_cmp, h_test, h_inc, h_dec, h_not, h_neg,
+    h_mov, h_lea, h_movzx, h_movsx, h_movsxd, h_xchg, h_cmovcc, h_setcc, h_bswap, h_cbw, h_cwd,
+    h_jcc, h_jmp, h_call, h_ret, h_loop, h_jcxz, h_push, h_pop, h_leave, h_nop,
+    h_shl, h_shr, h_sar, h_rol, h_ror, h_rcl, h_rcr, h_shld, h_shrd,
+    h_bt, h_bts, h_btr, h_btc, h_bsf, h_bsr, h_imul1, h_imul2, h_imul3, h_mul, h_div, h_idiv,
+    h_xadd, h_cmpxchg, h_clc, h_stc, h_cmc, h_cld, h_std,
+};
+
+static bool is_simple(X86Handler h)
 {
-    FetchCtx f = { .cpu = cpu };
-    uint64_t pc = cpu->rip, cs_base = cpu->seg[R_CS].base;
-    uint8_t mode_bits = (uint8_t)(cpu->code64 | (cpu->code32 << 1));
-    f.host = code_ptr(cpu, pc, &f.avail);
-    DecodeCacheEntry *e = dcache_slot(pc);
-    if (dcache_hit(e, &f, pc, mode_bits, cs_base, features))
-        return &e->insn;
+    for (size_t i = 0; i < sizeof(simple_handlers) / sizeof(simple_handlers[0]); i++)
+        if (simple_handlers[i] == h)
+            return true;
+    return false;
+}
+
+/* Decode the instruction at cpu->rip into `e` (a miss). Faults longjmp. */
+static __attribute__((noinline)) DecodeCacheEntry *dcache_decode(X86CPU *cpu, DecodeCacheEntry *e, const uint8_t *host,
+                                       unsigned avail, uint64_t features)
+{
+    FetchCtx f = { .cpu = cpu, .host = host, .avail = avail };
+    uint64_t pc = cpu->rip;
     X86DecodeMode mode = { .code64 = cpu->code64, .code32 = cpu->code32, .features = features };
-    e->valid = false;
+    e->mode = DCACHE_INVALID;
     int r = x86_decode(&e->insn, &mode, exec_fetch, &f, pc);
     if (r == DEC_GP)
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     if (r != DEC_OK)
         x86_raise_exception(cpu, EXCP_UD);
-    /* only instructions read entirely from one RAM page are reused */
-    e->valid = f.host && e->insn.len <= f.avail;
     dcache_fill_words(e);
     e->pc = pc;
-    e->mode = mode_bits;
-    e->cs_base = cs_base;
-    e->features = features;
-    return &e->insn;
+    e->cs_base = cpu->seg[R_CS].base;
+    e->next_rip = next_ip(cpu, pc + e->insn.len);
+    X86Handler fast = interp_fast_handler(&e->insn);
+    e->handler = needs_bus_lock(&e->insn) ? locked_handler : fast ? fast : e->insn.row->handler;
+    e->simple = is_simple(e->insn.row->handler);
+    /* only instructions read entirely from one RAM page are reused (an
+     * entry that is not valid is still returned for this one execution) */
+    if (f.host && e->insn.len <= f.avail)
+        e->mode = (uint8_t)(cpu->code64 | (cpu->code32 << 1));
+    return e;
+}
+
+static inline __attribute__((always_inline)) DecodeCacheEntry *dcache_lookup(X86CPU *cpu, DecodeCache *c, uint64_t features)
+{
+    uint64_t pc = cpu->rip;
+    unsigned avail = 0;
+    const uint8_t *host = code_ptr(cpu, pc, &avail);
+    DecodeCacheEntry *e = dcache_slot(c, pc);
+    uint8_t mode = (uint8_t)(cpu->code64 | (cpu->code32 << 1));
+    if (__builtin_expect(dcache_hit(e, host, avail, pc, mode, cpu->seg[R_CS].base), 1))
+        return e;
+    return dcache_decode(cpu, e, host, avail, features);
 }
 
 /* -d exec: each instruction as it runs; -d cpu: the registers before it. */
@@ -269,6 +349,16 @@ static void check_exec_breakpoints(X86CPU *cpu)
     }
 }
 
+/* Run one decoded instruction: rip moves past it first (handlers see the
+ * next instruction's address). */
+static inline void run_entry(X86CPU *cpu, const DecodeCacheEntry *e)
+{
+    cpu->rip = e->next_rip;
+    e->handler(cpu, &e->insn);
+    cpu->icount++;
+}
+
+/* The full path: debug traps, breakpoints, logging. */
 static void exec_insn(X86CPU *cpu, uint64_t features)
 {
     bool tf = cpu->rflags & TF_MASK, rf = cpu->rflags & RF_MASK;
@@ -277,22 +367,13 @@ static void exec_insn(X86CPU *cpu, uint64_t features)
     cpu->inhibit_irq = false;
     check_exec_breakpoints(cpu);
     interp_pending_data_bps = 0;
-    const X86Insn *insn = fetch_decode(cpu, features);
+    const DecodeCacheEntry *e = dcache_lookup(cpu, dcache_get(features), features);
     if (log_enabled(LOG_CPU | LOG_EXEC))
-        log_insn(cpu, insn);
-    cpu->rip = next_ip(cpu, cpu->rip + insn->len);
-    if (needs_bus_lock(insn)) {
-        pthread_mutex_lock(&locked_insn_mutex);
-        holding_insn_lock = true;
-        insn->row->handler(cpu, insn);
-        release_bus_lock();
-    } else {
-        insn->row->handler(cpu, insn);
-    }
-    cpu->icount++;
+        log_insn(cpu, &e->insn);
+    run_entry(cpu, e);
     if (rf)
         cpu->rflags &= ~(uint64_t)RF_MASK;   /* RF covers one instruction */
-    if ((tf || interp_pending_data_bps) && !loads_ss(insn))   /* MOV SS / POP SS hold #DB */
+    if ((tf || interp_pending_data_bps) && !loads_ss(&e->insn))   /* MOV SS / POP SS hold #DB */
         debug_trap(cpu, tf);
 }
 
@@ -301,11 +382,66 @@ void x86_exec_one(X86CPU *cpu)
     exec_insn(cpu, cpu_features(cpu));
 }
 
-static int run_loop(X86CPU *cpu, uint64_t features, volatile uint64_t *budget)
+/*
+ * True when the instruction needs none of the full path's work: no TF/RF,
+ * no enabled DR0-DR3 breakpoint (so no data breakpoint can fire either),
+ * no -d cpu/exec logging, no gdb stub.
+ */
+static inline bool needs_full_path(X86CPU *cpu)
 {
-    while (*budget) {
+    return ((cpu->rflags & (TF_MASK | RF_MASK)) | (cpu->dr[7] & 0xff) |
+            (uint64_t)log_enabled(LOG_CPU | LOG_EXEC) |
+            (uint64_t)atomic_load_explicit(&debug_active, memory_order_relaxed)) != 0;
+}
+
+#define RUN_MAX 64   /* instructions per run: bounds the latency of async requests */
+
+/*
+ * One run: an instruction, then more while they are simple (is_simple),
+ * touch no device memory, no event is pending and the budget lasts. Straight-line successors
+ * on the same code page reuse the host pointer.
+ */
+static inline void run_simple(X86CPU *cpu, DecodeCache *c, uint64_t features, uint64_t limit)
+{
+    uint64_t pc = cpu->rip;
+    unsigned avail = 0;
+    cpu->insn_start_rip = pc;
+    cpu->inhibit_irq = false;
+    const uint8_t *host = code_ptr(cpu, pc, &avail);
+    /* simple instructions change neither CS nor the mode */
+    uint8_t mode = (uint8_t)(cpu->code64 | (cpu->code32 << 1));
+    uint64_t cs_base = cpu->seg[R_CS].base;
+    uint64_t run_limit = limit - cpu->icount > RUN_MAX ? cpu->icount + RUN_MAX : limit;
+    x86_mmio_touched = false;
+    for (;;) {
+        DecodeCacheEntry *e = dcache_slot(c, pc);
+        if (__builtin_expect(!dcache_hit(e, host, avail, pc, mode, cs_base), 0))
+            e = dcache_decode(cpu, e, host, avail, features);
+        run_entry(cpu, e);
+        if (!e->simple || cpu->icount >= run_limit || x86_mmio_touched ||
+            atomic_load_explicit(&cpu->interrupt_request, memory_order_relaxed))
+            return;   /* back to run_loop's checks at this boundary */
+        uint64_t len = e->insn.len;
+        if (cpu->rip == pc + len && host && len < avail) {
+            host += len;
+            avail -= (unsigned)len;
+            pc += len;
+            cpu->insn_start_rip = pc;
+        } else {
+            pc = cpu->rip;
+            cpu->insn_start_rip = pc;   /* before the fetch, which may fault */
+            host = code_ptr(cpu, pc, &avail);
+        }
+    }
+}
+
+/* Run until cpu->icount reaches `limit`, a halt or an exit request. */
+static __attribute__((noinline)) int run_loop(X86CPU *cpu, uint64_t features, uint64_t limit)
+{
+    DecodeCache *c = dcache_get(features);
+    while (cpu->icount < limit) {
         unsigned req = atomic_load_explicit(&cpu->interrupt_request, memory_order_relaxed);
-        if (req) {
+        if (__builtin_expect(req != 0, 0)) {
             if (req & CPU_INTERRUPT_EXIT) {
                 atomic_fetch_and(&cpu->interrupt_request, ~CPU_INTERRUPT_EXIT);
                 return EXEC_EXIT;
@@ -317,29 +453,37 @@ static int run_loop(X86CPU *cpu, uint64_t features, volatile uint64_t *budget)
         }
         if (cpu->halted)
             return EXEC_HALTED;
-        /* gdb stub (accel/debug.h): breakpoints before, single-step and
-         * watchpoints after the instruction. */
-        if (atomic_load_explicit(&debug_active, memory_order_relaxed) && debug_before_insn(cpu))
-            return EXEC_EXIT;
-        exec_insn(cpu, features);
-        (*budget)--;
-        if (atomic_load_explicit(&debug_active, memory_order_relaxed) && debug_after_insn(cpu))
-            return EXEC_EXIT;
+        if (__builtin_expect(needs_full_path(cpu), 0)) {
+            /* gdb stub (accel/debug.h): breakpoints before, single-step
+             * and watchpoints after the instruction. */
+            if (atomic_load_explicit(&debug_active, memory_order_relaxed) && debug_before_insn(cpu))
+                return EXEC_EXIT;
+            exec_insn(cpu, features);
+            if (atomic_load_explicit(&debug_active, memory_order_relaxed) && debug_after_insn(cpu))
+                return EXEC_EXIT;
+            continue;
+        }
+        run_simple(cpu, c, features, limit);
     }
     return EXEC_BUDGET;
 }
 
+/*
+ * The budget is counted on cpu->icount (an instruction that faults counts
+ * too, so fault loops make progress towards the end of the slice).
+ */
 int x86_cpu_exec(X86CPU *cpu, uint64_t max_insns)
 {
-    volatile uint64_t budget = max_insns;
+    uint64_t start = cpu->icount;
+    volatile uint64_t limit = max_insns > UINT64_MAX - start ? UINT64_MAX : start + max_insns;
     uint64_t features = cpu_features(cpu);
     if (setjmp(cpu->jmp_env) != 0) {
         release_bus_lock();
         cpu->rip = cpu->insn_start_rip;
         cc_flush(cpu);
         x86_deliver_exception(cpu);
-        if (budget)
-            budget--;   /* a fault counts as work: no livelock on fault loops */
+        if (cpu->icount < limit)
+            limit--;   /* a fault counts as work: no livelock on fault loops */
     }
-    return run_loop(cpu, features, &budget);
+    return run_loop(cpu, features, limit);
 }

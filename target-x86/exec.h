@@ -23,4 +23,8 @@ int x86_cpu_exec(X86CPU *cpu, uint64_t max_insns);
  * helper calls and tests. Exceptions longjmp to cpu->jmp_env. */
 void x86_exec_one(X86CPU *cpu);
 
+/* Set by any access that leaves RAM (device memory, the memory map may
+ * change): the interpreter ends its run of simple instructions. */
+extern __thread bool x86_mmio_touched;
+
 #endif

@@ -7,7 +7,7 @@
 
 enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP, ALU_TEST };
 
-static void alu(X86CPU *cpu, const X86Insn *insn, int kind)
+static inline __attribute__((always_inline)) void alu(X86CPU *cpu, const X86Insn *insn, int kind)
 {
     unsigned size = insn->opsz[0];
     uint64_t m = mask_for(size);
@@ -41,7 +41,7 @@ void h_xor(X86CPU *cpu, const X86Insn *insn) { alu(cpu, insn, ALU_XOR); }
 void h_cmp(X86CPU *cpu, const X86Insn *insn) { alu(cpu, insn, ALU_CMP); }
 void h_test(X86CPU *cpu, const X86Insn *insn) { alu(cpu, insn, ALU_TEST); }
 
-static void inc_dec(X86CPU *cpu, const X86Insn *insn, bool inc)
+static inline __attribute__((always_inline)) void inc_dec(X86CPU *cpu, const X86Insn *insn, bool inc)
 {
     unsigned size = insn->opsz[0];
     uint64_t res = (opnd_read(cpu, insn, 0) + (inc ? 1 : -1)) & mask_for(size);

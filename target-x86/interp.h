@@ -103,8 +103,37 @@ extern __thread unsigned interp_pending_data_bps;
  * after the instruction): handlers use these for explicit accesses. */
 void mem_write(X86CPU *cpu, int seg, uint64_t off, uint64_t val, unsigned size);
 uint64_t mem_read(X86CPU *cpu, int seg, uint64_t off, unsigned size);
-uint64_t opnd_read(X86CPU *cpu, const X86Insn *insn, unsigned i);
-void opnd_write(X86CPU *cpu, const X86Insn *insn, unsigned i, uint64_t v);
+/* Operand i of the instruction (register, memory, immediate...): the
+ * general code, and inline fast paths for plain registers and immediates
+ * (insn->opfast, set by the decoder). */
+uint64_t opnd_read_slow(X86CPU *cpu, const X86Insn *insn, unsigned i);
+void opnd_write_slow(X86CPU *cpu, const X86Insn *insn, unsigned i, uint64_t v);
+
+static inline uint64_t opnd_read(X86CPU *cpu, const X86Insn *insn, unsigned i)
+{
+    unsigned f = insn->opfast[i];
+    if (__builtin_expect(f - 1u < 16u, 1))
+        return cpu->regs[f - 1] & mask_for(insn->opsz[i]);
+    if (f == X86_OPFAST_IMM)
+        return insn->imm;   /* sign-extended; consumers mask */
+    return opnd_read_slow(cpu, insn, i);
+}
+
+static inline void opnd_write(X86CPU *cpu, const X86Insn *insn, unsigned i, uint64_t v)
+{
+    unsigned f = insn->opfast[i];
+    if (__builtin_expect(f - 1u < 16u, 1)) {
+        uint64_t *r = &cpu->regs[f - 1];
+        switch (insn->opsz[i]) {
+        case 1: *r = (*r & ~0xffull) | (v & 0xff); break;
+        case 2: *r = (*r & ~0xffffull) | (v & 0xffff); break;
+        case 4: *r = (uint32_t)v; break;
+        default: *r = v; break;
+        }
+        return;
+    }
+    opnd_write_slow(cpu, insn, i, v);
+}
 /* The stack: push/pop of `size` bytes through SS with the stack-size wrap;
  * push writes memory before updating rsp (precise exceptions). */
 void stack_push(X86CPU *cpu, uint64_t val, unsigned size);
@@ -115,5 +144,8 @@ uint64_t stack_mask(X86CPU *cpu);
 void set_rsp(X86CPU *cpu, uint64_t sp);
 /* #GP(0) unless CPL 0. */
 void require_cpl0(X86CPU *cpu);
+/* A specialised handler with the same effects as insn->row->handler for
+ * this instruction (common register forms, interp-fast.c), or NULL. */
+X86Handler interp_fast_handler(const X86Insn *insn);
 
 #endif

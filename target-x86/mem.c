@@ -10,11 +10,14 @@
 #include "softmmu/memory.h"
 #include "softmmu/tlb.h"
 #include "target-x86/cpu.h"
+#include "target-x86/lock-rmw.h"
 #include "target-x86/cpu-internal.h"
+#include "target-x86/exec.h"
+#include "target-x86/mem-inline.h"
 
 /* ---- MMU index ---- */
 
-int x86_mmu_index(X86CPU *cpu, bool implicit_supervisor)
+static inline int mmu_index(X86CPU *cpu, bool implicit_supervisor)
 {
     if (!(cpu->cr0 & CR0_PG))
         return MMU_PHYS_IDX;
@@ -25,6 +28,11 @@ int x86_mmu_index(X86CPU *cpu, bool implicit_supervisor)
     if ((cpu->cr4 & CR4_SMAP) && (cpu->rflags & AC_MASK))
         return MMU_KNOSMAP_IDX;
     return MMU_KSMAP_IDX;
+}
+
+int x86_mmu_index(X86CPU *cpu, bool implicit_supervisor)
+{
+    return mmu_index(cpu, implicit_supervisor);
 }
 
 static int code_mmu_index(X86CPU *cpu)
@@ -74,6 +82,10 @@ static bool type_allows(const SegmentCache *s, int access)
 uint64_t x86_seg_linear(X86CPU *cpu, int seg, uint64_t offset, unsigned size, int access)
 {
     const SegmentCache *s = &cpu->seg[seg];
+    uint64_t fast;
+    if (access != ACC_EXEC && x86_seg_linear_fast(cpu, seg, offset, size, &fast) &&
+        (!cpu->code64 || x86_is_canonical(fast + size - 1)))
+        return fast;
     if (cpu->code64) {
         uint64_t lin = offset + ((seg == R_FS || seg == R_GS) ? s->base : 0);
         if (!x86_is_canonical(lin) || !x86_is_canonical(lin + size - 1))
@@ -120,8 +132,11 @@ static uint8_t *translate(X86CPU *cpu, uint64_t lin, int access, int idx, uint64
     return (uint8_t *)(uintptr_t)(lin + e->addend);
 }
 
+__thread bool x86_mmio_touched;
+
 static uint64_t mmio_ld(X86CPU *cpu, uint64_t phys, unsigned size)
 {
+    x86_mmio_touched = true;
     MemTxResult res;
     bool locked = big_lock_held();
     if (!locked)
@@ -134,6 +149,7 @@ static uint64_t mmio_ld(X86CPU *cpu, uint64_t phys, unsigned size)
 
 static void mmio_st(X86CPU *cpu, uint64_t phys, uint64_t val, unsigned size)
 {
+    x86_mmio_touched = true;
     bool locked = big_lock_held();
     if (!locked)
         big_lock();
@@ -239,6 +255,8 @@ static uint64_t read_idx(X86CPU *cpu, uint64_t lin, unsigned size, int access, i
     if (!crosses_page(lin, size)) {
         uint64_t phys;
         uint8_t *host = translate(cpu, lin, access, idx, &phys);
+        if (host && x86_lock_rmw_active)
+            return x86_lock_rmw_load(cpu, host, size);
         return host ? host_ld(host, size) : mmio_ld(cpu, phys, size);
     }
     PagePart part[2];
@@ -258,7 +276,9 @@ static void write_idx(X86CPU *cpu, uint64_t lin, uint64_t val, unsigned size, in
     if (!crosses_page(lin, size)) {
         uint64_t phys;
         uint8_t *host = translate(cpu, lin, ACC_WRITE, idx, &phys);
-        if (host)
+        if (host && x86_lock_rmw_active)
+            x86_lock_rmw_store(cpu, host, val, size);
+        else if (host)
             host_st(host, val, size);
         else
             mmio_st(cpu, phys, val, size);
@@ -282,16 +302,24 @@ static void check_alignment(X86CPU *cpu, uint64_t lin, unsigned size)
 
 uint64_t x86_read(X86CPU *cpu, int seg, uint64_t offset, unsigned size)
 {
+    uint8_t *host = x86_fast_host(cpu, seg, offset, size, ACC_READ);
+    if (host)
+        return x86_host_ld(host, size);
     uint64_t lin = x86_seg_linear(cpu, seg, offset, size, ACC_READ);
     check_alignment(cpu, lin, size);
-    return read_idx(cpu, lin, size, ACC_READ, x86_mmu_index(cpu, false));
+    return read_idx(cpu, lin, size, ACC_READ, mmu_index(cpu, false));
 }
 
 void x86_write(X86CPU *cpu, int seg, uint64_t offset, uint64_t val, unsigned size)
 {
+    uint8_t *host = x86_fast_host(cpu, seg, offset, size, ACC_WRITE);
+    if (host) {
+        x86_host_st(host, val, size);
+        return;
+    }
     uint64_t lin = x86_seg_linear(cpu, seg, offset, size, ACC_WRITE);
     check_alignment(cpu, lin, size);
-    write_idx(cpu, lin, val, size, x86_mmu_index(cpu, false));
+    write_idx(cpu, lin, val, size, mmu_index(cpu, false));
 }
 
 static int lin_mmu_index(X86CPU *cpu, bool user)
