@@ -93,6 +93,22 @@ void vcpu_threads_stop(Machine *m)
     nr_threads = 0;
 }
 
+/* Whether the pending events can end the halt of `cpu` (called on its own
+ * thread): an interrupt that IF=0 holds back, or an NMI/INTR while the AP
+ * waits for SIPI, must not keep the thread spinning. */
+static bool events_wake(const X86CPU *cpu, unsigned req)
+{
+    if (req & (CPU_INTERRUPT_EXIT | CPU_INTERRUPT_RESET | CPU_INTERRUPT_INIT))
+        return true;
+    if (cpu->wait_sipi)
+        return req & CPU_INTERRUPT_SIPI;
+    if (cpu->shutdown)
+        return false;
+    if (req & (CPU_INTERRUPT_NMI | CPU_INTERRUPT_SIPI))
+        return true;
+    return (req & CPU_INTERRUPT_HARD) && (cpu->rflags & IF_MASK);
+}
+
 void vcpu_thread_wait_event(VCpuThread *t)
 {
     struct timespec ts;
@@ -103,8 +119,8 @@ void vcpu_thread_wait_event(VCpuThread *t)
         ts.tv_sec++;
         ts.tv_nsec -= 1000000000;
     }
-    if (!atomic_load(&t->cpu->interrupt_request) && !atomic_load(&stop_requested) &&
-        !pause_requested)
+    if (!events_wake(t->cpu, atomic_load(&t->cpu->interrupt_request)) &&
+        !atomic_load(&stop_requested) && !pause_requested)
         pthread_cond_timedwait(&vcpu_cond, &vcpu_mutex, &ts);
     pthread_mutex_unlock(&vcpu_mutex);
 }

@@ -21,6 +21,7 @@ X86CPU *x86_cpu_new(Machine *m, int index)
     cpu->index = index;
     cpu->as = &m->system_as;
     cpu->io_as = &m->io_as;
+    cpu->a20_mask = ~0ull;
     x86_cpu_reset(cpu);
     return cpu;
 }
@@ -61,11 +62,9 @@ static void reset_core_state(X86CPU *cpu)
     cpu->wait_sipi = false;
     cpu->shutdown = false;
     cpu->nmi_blocked = false;
-    cpu->sipi_vector = 0;
     cpu->exception_vector = -1;
     cpu->exception_depth = 0;
     cpu->delivering_vector = -1;
-    atomic_store(&cpu->interrupt_request, 0);
     cpu->tlb.pcid = 0;
     tlb_flush(&cpu->tlb);
     x86_update_hflags(cpu);
@@ -95,6 +94,8 @@ static void enter_wait_for_sipi(X86CPU *cpu)
 
 void x86_cpu_reset(X86CPU *cpu)
 {
+    atomic_store(&cpu->interrupt_request, 0);
+    cpu->sipi_vector = 0;
     reset_core_state(cpu);
     reset_fpu_state(cpu);
     cpu->star = cpu->lstar = cpu->cstar = cpu->sfmask = cpu->kernel_gs_base = 0;
@@ -111,8 +112,12 @@ void x86_cpu_reset(X86CPU *cpu)
     enter_wait_for_sipi(cpu);
 }
 
+/* A SIPI that arrived while the INIT was pending stays pending, vector
+ * included: the AP takes it as soon as it waits for one (INIT and SIPI
+ * sent back to back). */
 void x86_cpu_init_signal(X86CPU *cpu)
 {
+    x86_cpu_clear_event(cpu, CPU_INTERRUPT_NMI);
     reset_core_state(cpu);
     enter_wait_for_sipi(cpu);
 }
@@ -134,6 +139,22 @@ void x86_update_hflags(X86CPU *cpu)
     if (!(cpu->cr0 & CR0_PE))
         cpu->code32 = (cs->attr & SEG_ATTR_DB) != 0;
     cpu->stack32 = (cpu->seg[R_SS].attr & SEG_ATTR_DB) != 0;
+}
+
+/*
+ * The A20 gate is board state (port 0x92, i8042), so RESET/INIT leave the
+ * mask alone. The page walker and the TLB fill (mmu.c) apply it; bumping
+ * the address space's generation makes the CPU drop its TLB before its
+ * next access, also when the gate is moved from another vCPU's thread.
+ */
+void x86_cpu_set_a20(X86CPU *cpu, bool enabled)
+{
+    uint64_t mask = enabled ? ~0ull : ~(1ull << 20);
+    if (cpu->a20_mask == mask)
+        return;
+    __atomic_store_n(&cpu->a20_mask, mask, __ATOMIC_RELEASE);
+    if (cpu->as)
+        __atomic_fetch_add(&cpu->as->generation, 1, __ATOMIC_RELEASE);
 }
 
 static void kick(X86CPU *cpu)

@@ -221,6 +221,7 @@ typedef struct X86CPU {
     /* softmmu */
     CPUTLB tlb;
     AddressSpace *as;          /* physical memory */
+    uint64_t a20_mask;         /* ~(1 << 20) while the A20 gate is off, else ~0 */
     AddressSpace *io_as;       /* port space */
     Machine *machine;
     int index;                 /* vCPU number = initial APIC id */
@@ -253,6 +254,17 @@ void x86_cpu_clear_event(X86CPU *cpu, unsigned mask);
 /* Called by raise_event etc. to wake a halted or running vCPU; set by the
  * accelerator. */
 extern void (*x86_cpu_kick_hook)(X86CPU *cpu);
+
+/* ---- the local APIC seen from the CPU (hw/intc/lapic-x86.c); without a
+ * LAPIC (cpu->apic NULL) they use the plain fields of the CPU ---- */
+uint64_t x86_apic_get_base(X86CPU *cpu);
+bool x86_apic_set_base(X86CPU *cpu, uint64_t val);     /* false: reserved bits (#GP) */
+uint64_t x86_apic_get_tsc_deadline(X86CPU *cpu);
+void x86_apic_set_tsc_deadline(X86CPU *cpu, uint64_t val);
+uint64_t x86_apic_get_cr8(X86CPU *cpu);                 /* TPR[7:4] */
+void x86_apic_set_cr8(X86CPU *cpu, uint64_t val);
+/* The A20 gate (cpu.c): off masks physical address bit 20 (wrap at 1 MiB). */
+void x86_cpu_set_a20(X86CPU *cpu, bool enabled);
 
 /* ---- flags (cc.c) ---- */
 uint64_t x86_get_rflags(X86CPU *cpu);
@@ -318,6 +330,10 @@ void x86_cpuid(X86CPU *cpu, uint32_t leaf, uint32_t subleaf,
 uint64_t x86_rdtsc(X86CPU *cpu);
 /* IN/OUT permission (IOPL, TSS I/O bitmap): raises #GP if denied. */
 void x86_check_io(X86CPU *cpu, uint16_t port, unsigned size);
+/* INT n (CD ib): the vm86 IOPL / VME redirection rules, then the IDT (excp.c). */
+void x86_do_int_n(X86CPU *cpu, int vector, uint64_t next_rip);
+/* I/O breakpoints (DR7 R/W=10, CR4.DE=1) hit by an access: pending #DB trap. */
+void x86_io_breakpoints(X86CPU *cpu, uint16_t port, unsigned size);
 uint32_t x86_io_read(X86CPU *cpu, uint16_t port, unsigned size);
 void x86_io_write(X86CPU *cpu, uint16_t port, uint32_t val, unsigned size);
 

@@ -90,12 +90,19 @@ static void walk_fault(Walk *w, uint32_t err)
     w->fault = err;
 }
 
+/* Physical address bit 20 is forced to 0 while the A20 gate is off (the
+ * mask is written by other threads: read it once per use). */
+static uint64_t a20(const X86CPU *cpu, uint64_t phys)
+{
+    return phys & __atomic_load_n(&cpu->a20_mask, __ATOMIC_ACQUIRE);
+}
+
 /* 4-level and PAE walks share the 64-bit entry format below the PDPT. */
 static void walk_64(X86CPU *cpu, uint64_t lin, Walk *w, uint64_t table, int top)
 {
     for (int level = top; level >= 1; level--) {
         int shift = 12 + 9 * (level - 1);
-        uint64_t addr = table + ((lin >> shift) & 0x1ff) * 8;
+        uint64_t addr = a20(cpu, table + ((lin >> shift) & 0x1ff) * 8);
         uint64_t pte = x86_phys_ld(cpu, addr, 8);
         record_level(w, addr, pte, 8);
         if (!(pte & PTE_P))
@@ -123,7 +130,7 @@ static void walk_pae(X86CPU *cpu, uint64_t lin, Walk *w)
 
 static void walk_32(X86CPU *cpu, uint64_t lin, Walk *w)
 {
-    uint64_t pde_addr = (cpu->cr3 & 0xfffff000ull) + ((lin >> 22) & 0x3ff) * 4;
+    uint64_t pde_addr = a20(cpu, (cpu->cr3 & 0xfffff000ull) + ((lin >> 22) & 0x3ff) * 4);
     uint64_t pde = x86_phys_ld(cpu, pde_addr, 4);
     record_level(w, pde_addr, pde, 4);
     if (!(pde & PTE_P))
@@ -137,7 +144,7 @@ static void walk_32(X86CPU *cpu, uint64_t lin, Walk *w)
         w->global = (pde & PTE_G) != 0;
         return;
     }
-    uint64_t pte_addr = (pde & 0xfffff000ull) + ((lin >> 12) & 0x3ff) * 4;
+    uint64_t pte_addr = a20(cpu, (pde & 0xfffff000ull) + ((lin >> 12) & 0x3ff) * 4);
     uint64_t pte = x86_phys_ld(cpu, pte_addr, 4);
     record_level(w, pte_addr, pte, 4);
     if (!(pte & PTE_P))
@@ -240,7 +247,7 @@ void x86_tlb_fill(X86CPU *cpu, uint64_t lin, int access, int mmu_idx)
 {
     CPUTLB *tlb = &cpu->tlb;
     if (mmu_idx == MMU_PHYS_IDX || paging_mode(cpu) == PAGING_NONE) {
-        tlb_set_page(tlb, cpu->as, mmu_idx, lin, lin & 0xffffffffull,
+        tlb_set_page(tlb, cpu->as, mmu_idx, lin, a20(cpu, lin & 0xffffffffull),
                      TLB_PROT_READ | TLB_PROT_WRITE | TLB_PROT_EXEC, TARGET_PAGE_SIZE, false);
         return;
     }
@@ -256,7 +263,7 @@ void x86_tlb_fill(X86CPU *cpu, uint64_t lin, int access, int mmu_idx)
     if (!access_allowed(cpu, &w, access, mmu_idx))
         raise_pf(cpu, lin, PF_P | bits);
     update_ad_bits(cpu, &w, access == ACC_WRITE);
-    uint64_t paddr = w.page_base + (lin & (w.page_size - 1) & TARGET_PAGE_MASK);
+    uint64_t paddr = a20(cpu, w.page_base + (lin & (w.page_size - 1) & TARGET_PAGE_MASK));
     bool global = w.global && (cpu->cr4 & CR4_PGE);
     tlb_set_page(tlb, cpu->as, mmu_idx, lin, paddr, tlb_prot_for(cpu, &w, mmu_idx),
                  w.page_size, global);
@@ -265,7 +272,7 @@ void x86_tlb_fill(X86CPU *cpu, uint64_t lin, int access, int mmu_idx)
 bool x86_debug_translate(X86CPU *cpu, uint64_t lin, uint64_t *phys)
 {
     if (paging_mode(cpu) == PAGING_NONE) {
-        *phys = lin & 0xffffffffull;
+        *phys = a20(cpu, lin & 0xffffffffull);
         return true;
     }
     if (!cpu->lma)
@@ -276,7 +283,7 @@ bool x86_debug_translate(X86CPU *cpu, uint64_t lin, uint64_t *phys)
     do_walk(cpu, lin, &w);
     if (w.faulted)
         return false;
-    *phys = w.page_base + (lin & (w.page_size - 1));
+    *phys = a20(cpu, w.page_base + (lin & (w.page_size - 1)));
     return true;
 }
 

@@ -68,7 +68,7 @@ bool x86_rdmsr(X86CPU *cpu, uint32_t msr, uint64_t *val)
     switch (msr) {
     case MSR_IA32_TSC: *val = x86_rdtsc(cpu); break;
     case MSR_IA32_PLATFORM_ID: *val = 0; break;
-    case MSR_IA32_APIC_BASE: *val = cpu->apic_base; break;
+    case MSR_IA32_APIC_BASE: *val = x86_apic_get_base(cpu); break;
     case MSR_IA32_FEATURE_CONTROL: *val = 1; break;   /* locked, VMX off */
     case MSR_IA32_BIOS_SIGN_ID: *val = 0; break;
     case MSR_PLATFORM_INFO: *val = 0; break;
@@ -80,7 +80,7 @@ bool x86_rdmsr(X86CPU *cpu, uint32_t msr, uint64_t *val)
     case MSR_IA32_DEBUGCTL: *val = 0; break;   /* no LBR/BTF support */
     case MSR_IA32_PAT: *val = cpu->pat; break;
     case MSR_MTRR_DEF_TYPE: *val = cpu->mtrr_deftype; break;
-    case MSR_IA32_TSC_DEADLINE: *val = cpu->tsc_deadline; break;
+    case MSR_IA32_TSC_DEADLINE: *val = x86_apic_get_tsc_deadline(cpu); break;
     case MSR_EFER: *val = cpu->efer; break;
     case MSR_STAR: *val = cpu->star; break;
     case MSR_LSTAR: *val = cpu->lstar; break;
@@ -108,15 +108,6 @@ static bool write_efer(X86CPU *cpu, uint64_t val)
         tlb_flush(&cpu->tlb);
     cpu->efer = nv;
     x86_update_hflags(cpu);
-    return true;
-}
-
-/* APIC base: bits 7:0, 9, 10 (no x2APIC) and above MAXPHYADDR reserved; BSP is read-only. */
-static bool write_apic_base(X86CPU *cpu, uint64_t val)
-{
-    if (val & (0x6ffull | ~X86_PHYS_MASK))
-        return false;
-    cpu->apic_base = (val & ~0x100ull) | (cpu->apic_base & 0x100ull);
     return true;
 }
 
@@ -149,7 +140,7 @@ bool x86_wrmsr(X86CPU *cpu, uint32_t msr, uint64_t val)
         return write_mtrr(cpu, msr, val);
     switch (msr) {
     case MSR_IA32_TSC: x86_tsc_write(cpu, val); return true;
-    case MSR_IA32_APIC_BASE: return write_apic_base(cpu, val);
+    case MSR_IA32_APIC_BASE: return x86_apic_set_base(cpu, val);
     case MSR_IA32_BIOS_SIGN_ID: return true;
     case MSR_IA32_SYSENTER_CS: cpu->sysenter_cs = val & 0xffff; return true;
     case MSR_IA32_SYSENTER_ESP: return write_canonical(&cpu->sysenter_esp, val);
@@ -166,7 +157,7 @@ bool x86_wrmsr(X86CPU *cpu, uint32_t msr, uint64_t val)
             return false;
         cpu->mtrr_deftype = val;
         return true;
-    case MSR_IA32_TSC_DEADLINE: cpu->tsc_deadline = val; return true;
+    case MSR_IA32_TSC_DEADLINE: x86_apic_set_tsc_deadline(cpu, val); return true;
     case MSR_EFER: return write_efer(cpu, val);
     case MSR_STAR: cpu->star = val; return true;
     case MSR_LSTAR: return write_canonical(&cpu->lstar, val);

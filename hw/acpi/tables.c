@@ -165,6 +165,54 @@ static Aml *pci_link_device(int n, uint8_t irq)
     return dev;
 }
 
+/* ---- the ISA bridge (PIIX 00:01.0) and its legacy devices ---- */
+
+/* One ISA device: _HID, optional _UID, _STA "present and working", _CRS
+ * with up to two I/O ranges and one IRQ. */
+typedef struct IsaDevice {
+    const char *name, *hid;
+    int uid;                   /* < 0: none */
+    struct { uint16_t base; uint8_t len; } io[2];
+    uint8_t irq;
+} IsaDevice;
+
+static const IsaDevice isa_devices[] = {
+    { "KBD", "PNP0303", -1, { { 0x60, 1 }, { 0x64, 1 } }, 1 },   /* i8042 keyboard */
+    { "MOU", "PNP0F13", -1, { { 0 }, { 0 } }, 12 },              /* i8042 aux port */
+    { "RTC", "PNP0B00", -1, { { 0x70, 2 }, { 0 } }, 8 },
+    { "COM1", "PNP0501", 1, { { 0x3f8, 8 }, { 0 } }, 4 },
+};
+
+static Aml *isa_device(const IsaDevice *d)
+{
+    Aml *dev = aml_device(d->name);
+    aml_append(dev, aml_name_decl("_HID", aml_eisaid(d->hid)));
+    if (d->uid >= 0)
+        aml_append(dev, aml_name_decl("_UID", aml_int((uint64_t)d->uid)));
+    Aml *sta = aml_method("_STA", 0, false);
+    aml_append(sta, aml_return(aml_int(0x0f)));
+    aml_append(dev, sta);
+    Aml *crs = aml_resource_template();
+    for (int i = 0; i < 2; i++)
+        if (d->io[i].len)
+            aml_append(crs, aml_io(d->io[i].base, d->io[i].base, 1, d->io[i].len));
+    aml_append(crs, aml_irq_no_flags(d->irq));
+    aml_append(dev, aml_name_decl("_CRS", crs));
+    return dev;
+}
+
+static Aml *isa_bridge_device(const AcpiConfig *cfg)
+{
+    Aml *dev = aml_device("ISA");
+    aml_append(dev, aml_name_decl("_ADR", aml_int(0x00010000)));   /* 00:01.0 */
+    for (size_t i = 0; i < sizeof(isa_devices) / sizeof(isa_devices[0]); i++) {
+        if (!strcmp(isa_devices[i].name, "COM1") && !cfg->com1)
+            continue;
+        aml_append(dev, isa_device(&isa_devices[i]));
+    }
+    return dev;
+}
+
 static Aml *pci_root_device(const AcpiConfig *cfg)
 {
     Aml *dev = aml_device("PCI0");
@@ -172,6 +220,7 @@ static Aml *pci_root_device(const AcpiConfig *cfg)
     aml_append(dev, aml_name_decl("_UID", aml_int(0)));
     aml_append(dev, aml_name_decl("_CRS", pci_root_crs(cfg)));
     aml_append(dev, aml_name_decl("_PRT", pci_routing_table()));
+    aml_append(dev, isa_bridge_device(cfg));
     return dev;
 }
 
@@ -363,6 +412,7 @@ void acpi_config_default(AcpiConfig *cfg, int nr_cpus, uint64_t below_4g_ram)
     cfg->sci_irq = PM_SCI_IRQ;
     cfg->slp_typ_s5 = PM_SLP_TYP_S5;
     cfg->hpet = true;
+    cfg->com1 = true;
     cfg->pci_hole_start = (uint32_t)MIN(MAX(below_4g_ram, 0x10000000ull), 0xe0000000ull);
     cfg->pci_hole_end = ACPI_IOAPIC_ADDR;
     static const uint8_t pirqs[4] = { 10, 10, 11, 11 };   /* as SeaBIOS programs them */

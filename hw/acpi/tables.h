@@ -53,6 +53,8 @@ typedef struct AcpiConfig {
     uint8_t sci_irq;           /* 9 */
     uint8_t slp_typ_s5;        /* PM_SLP_TYP_S5 */
     bool hpet;                 /* HPET table and \_SB.HPET device */
+    bool com1;                 /* \_SB.PCI0.ISA.COM1 (0x3F8, IRQ 4); the ISA bridge
+                                * always has KBD (PNP0303), MOU (PNP0F13), RTC */
     uint32_t pci_hole_start;   /* 32-bit PCI memory window [start, end) */
     uint32_t pci_hole_end;
     /* ISA IRQ each PIRQ A-D is routed to (the PIIX routing the firmware

@@ -570,11 +570,14 @@ static void lapic_init_state(LAPICState *s)
 
 void lapic_reset(LAPICState *s)
 {
+    uint64_t old = s->base;
     s->base = APIC_DEFAULT_BASE | APIC_BASE_ENABLE | (s->bsp ? APIC_BASE_BSP : 0);
     s->id = (uint32_t)s->initial_id << 24;
     lapic_clear_registers(s);
     s->intr_level = -1;
     update_intr(s);
+    if (s->base_hook && old != s->base)
+        s->base_hook(s->base_hook_opaque, s, s->base);   /* undo a relocation */
 }
 
 static uint32_t read_vector_reg(const uint32_t *r, uint32_t reg) { return r[reg & 7]; }

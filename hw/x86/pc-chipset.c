@@ -4,8 +4,8 @@
  * A20 gate, the PCI host (i440FX at 00:00.0, whose PAM registers drive
  * pc-pam.c) with the PIIX3 ISA bridge (PIRQ routing, 0xCF9 reset control)
  * and the PIIX4 ACPI function (PM block at 0x600 once firmware enables it,
- * SCI on IRQ9, S5 power-off). The CPU has no A20 input yet: A20 stays
- * enabled whatever the guest writes; the gate's level is only recorded.
+ * SCI on IRQ9, S5 power-off). The A20 gate (last writer of either wins,
+ * as on the PIIX) goes to every vCPU's A20M mask.
  */
 #include "hw/x86/pc-internal.h"
 
@@ -19,6 +19,7 @@
 #include "hw/pci/piix.h"
 #include "hw/timer/pit.h"
 #include "hw/timer/rtc.h"
+#include "target-x86/cpu.h"
 
 /* A fixed RTC start (2024-01-01 00:00:00 UTC) for -icount runs. */
 #define PC_RTC_DETERMINISTIC_START 1704067200
@@ -28,6 +29,8 @@ static void pc_a20_set(void *opaque, int n, int level)
     (void)n;
     PCBoard *pc = opaque;
     pc->a20 = level;
+    for (int i = 0; i < pc->m->nr_cpus; i++)
+        x86_cpu_set_a20(pc->m->cpus[i], level != 0);
 }
 
 static void pc_add_timers(Machine *m, PCBoard *pc)

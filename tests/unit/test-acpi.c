@@ -346,6 +346,68 @@ START_TEST(test_dsdt_s5)
 }
 END_TEST
 
+/* The DSDT's device `name` (4 chars) holds _HID `hid` and, after it, the
+ * resource bytes `crs`; returns false if any is missing. */
+static bool dsdt_device_has(const uint8_t *d, uint32_t len, const char *name, const char *hid,
+                            const uint8_t *crs, size_t crs_len)
+{
+    const uint8_t *dev = memmem(d, len, name, 4);
+    if (!dev || dev[-1] == '\\')
+        return false;
+    size_t rest = len - (size_t)(dev - d);
+    uint8_t hid_bytes[6] = { 0x08, '_', 'H', 'I', 'D', 0x0c };
+    const uint8_t *h = memmem(dev, rest, hid_bytes, sizeof(hid_bytes));
+    uint32_t id = aml_eisaid_value(hid);
+    if (!h || memcmp(h + 6, &id, 4) != 0 || h - dev > 16)
+        return false;
+    const uint8_t *r = memmem(h, rest - (size_t)(h - dev), crs, crs_len);
+    return r && r - h < 64;
+}
+
+static const uint8_t *dsdt_of_build(uint32_t *len)
+{
+    const uint8_t *f = find_table("FACP");
+    const uint8_t *d = at(le32(f + FADT_DSDT));
+    *len = le32(d + 4);
+    return d;
+}
+
+START_TEST(test_dsdt_isa_devices)
+{
+    build_and_link(1);
+    uint32_t len;
+    const uint8_t *d = dsdt_of_build(&len);
+    /* The ISA bridge at 00:01.0 under PCI0. */
+    const uint8_t *isa = memmem(d, len, "ISA_", 4);
+    ck_assert_ptr_nonnull(isa);
+    static const uint8_t adr[] = { 0x08, '_', 'A', 'D', 'R', 0x0c, 0x00, 0x00, 0x01, 0x00 };
+    ck_assert_ptr_nonnull(memmem(isa, len - (size_t)(isa - d), adr, sizeof(adr)));
+    /* i8042 keyboard: I/O 0x60 and 0x64, IRQ 1. */
+    static const uint8_t kbd[] = { 0x47, 0x01, 0x60, 0x00, 0x60, 0x00, 0x01, 0x01,
+                                   0x47, 0x01, 0x64, 0x00, 0x64, 0x00, 0x01, 0x01,
+                                   0x22, 0x02, 0x00 };
+    ck_assert(dsdt_device_has(d, len, "KBD_", "PNP0303", kbd, sizeof(kbd)));
+    static const uint8_t mou[] = { 0x22, 0x00, 0x10 };                    /* IRQ 12 */
+    ck_assert(dsdt_device_has(d, len, "MOU_", "PNP0F13", mou, sizeof(mou)));
+    static const uint8_t rtc[] = { 0x47, 0x01, 0x70, 0x00, 0x70, 0x00, 0x01, 0x02,
+                                   0x22, 0x00, 0x01 };                    /* IRQ 8 */
+    ck_assert(dsdt_device_has(d, len, "RTC_", "PNP0B00", rtc, sizeof(rtc)));
+    static const uint8_t com1[] = { 0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08,
+                                    0x22, 0x10, 0x00 };                   /* IRQ 4 */
+    ck_assert(dsdt_device_has(d, len, "COM1", "PNP0501", com1, sizeof(com1)));
+    /* The HPET device stays. */
+    static const uint8_t hpet[] = { 0x86, 0x09, 0x00, 0x00 };
+    ck_assert(dsdt_device_has(d, len, "HPET", "PNP0103", hpet, sizeof(hpet)));
+    /* Without COM1 the device is gone and the table still checks out. */
+    acpi_build_free(&build);
+    acpi_config_default(&cfg, 1, 128u << 20);
+    cfg.com1 = false;
+    acpi_build(&cfg, &build);
+    ck_assert_ptr_null(memmem(build.tables->data, build.tables->len, "COM1", 4));
+    ck_assert_ptr_nonnull(memmem(build.tables->data, build.tables->len, "KBD_", 4));
+}
+END_TEST
+
 START_TEST(test_fw_cfg_files)
 {
     FWCfgState *fw = fw_cfg_new(NULL);
@@ -414,6 +476,7 @@ static Suite *acpi_suite(void)
     tcase_add_test(tc, test_fadt);
     tcase_add_test(tc, test_madt);
     tcase_add_test(tc, test_dsdt_s5);
+    tcase_add_test(tc, test_dsdt_isa_devices);
     tcase_add_test(tc, test_fw_cfg_files);
     tcase_add_test(tc, test_install_direct);
     suite_add_tcase(s, tc);
