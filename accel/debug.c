@@ -31,8 +31,19 @@ static pthread_mutex_t stop_mutex = PTHREAD_MUTEX_INITIALIZER;
 static atomic_bool stop_pending;
 static DebugStop stop_info;
 
-static __thread DebugStopReason pending_watch;
-static __thread uint64_t pending_watch_addr;
+/* Per vCPU: a watchpoint hit waiting to be reported, and whether the step
+ * being run has started its instruction (a second debug_before_insn then
+ * means it faulted and the stop belongs at the handler). */
+static DebugStopReason pending_watch[VESSEL_MAX_CPUS];
+static uint64_t pending_watch_addr[VESSEL_MAX_CPUS];
+static bool step_started;
+static uint64_t step_start_lin;   /* the stepped vCPU's pc when the step began */
+static atomic_uint sstep_flags = DEBUG_SSTEP_DEFAULT;
+
+static bool cpu_ok(const X86CPU *cpu)
+{
+    return cpu->index >= 0 && cpu->index < VESSEL_MAX_CPUS;
+}
 
 static void update_active(void)
 {
@@ -103,6 +114,10 @@ void debug_prepare_resume(X86CPU *const *cpus, int nr_cpus, int step)
         skip_valid[i] = find_exec_point(skip_lin[i]) >= 0;
     }
     step_cpu = step;
+    step_started = false;
+    if (step >= 0 && step < nr_cpus && step < VESSEL_MAX_CPUS)
+        step_start_lin = skip_lin[step];
+    memset(pending_watch, 0, sizeof(pending_watch));
     pthread_mutex_lock(&stop_mutex);
     atomic_store(&stop_pending, false);
     stop_info = (DebugStop){ .reason = DEBUG_STOP_NONE };
@@ -136,17 +151,39 @@ static void report_stop(X86CPU *cpu, DebugStopReason reason, uint64_t addr)
         debug_stop_notify();
 }
 
+/* A watchpoint hit recorded for this vCPU: report it. */
+static bool take_watch(X86CPU *cpu)
+{
+    if (!cpu_ok(cpu) || pending_watch[cpu->index] == DEBUG_STOP_NONE)
+        return false;
+    DebugStopReason r = pending_watch[cpu->index];
+    pending_watch[cpu->index] = DEBUG_STOP_NONE;
+    report_stop(cpu, r, pending_watch_addr[cpu->index]);
+    return true;
+}
+
 bool debug_before_insn(X86CPU *cpu)
 {
     if (atomic_load(&stop_pending))
         return true;
+    if (take_watch(cpu))   /* hit by interrupt or exception delivery */
+        return true;
     int idx = cpu->index;
     if (step_cpu >= 0 && idx != step_cpu)
         return true;   /* only the stepped vCPU runs during a step */
+    if (step_cpu == idx) {
+        /* The stepped instruction faulted, or (steps with interrupts allowed)
+         * an interrupt was delivered before it: stop at the handler. */
+        if (step_started || cpu_pc_linear(cpu) != step_start_lin) {
+            report_stop(cpu, DEBUG_STOP_STEP, 0);
+            return true;
+        }
+        step_started = true;
+    }
     if (!nr_points)
         return false;
     uint64_t lin = cpu_pc_linear(cpu);
-    if (idx >= 0 && idx < VESSEL_MAX_CPUS && skip_valid[idx]) {
+    if (cpu_ok(cpu) && skip_valid[idx]) {
         skip_valid[idx] = false;
         if (skip_lin[idx] == lin)
             return false;
@@ -160,19 +197,47 @@ bool debug_before_insn(X86CPU *cpu)
 
 bool debug_after_insn(X86CPU *cpu)
 {
-    if (cpu->index >= 0 && cpu->index < VESSEL_MAX_CPUS)
+    if (cpu_ok(cpu))
         skip_valid[cpu->index] = false;
-    if (pending_watch != DEBUG_STOP_NONE) {
-        DebugStopReason r = pending_watch;
-        pending_watch = DEBUG_STOP_NONE;
-        report_stop(cpu, r, pending_watch_addr);
+    if (take_watch(cpu))
         return true;
-    }
     if (step_cpu == cpu->index) {
         report_stop(cpu, DEBUG_STOP_STEP, 0);
         return true;
     }
     return atomic_load(&stop_pending);
+}
+
+void debug_set_sstep_flags(unsigned flags)
+{
+    atomic_store(&sstep_flags, flags & DEBUG_SSTEP_DEFAULT);
+}
+
+unsigned debug_sstep_flags(void)
+{
+    return atomic_load(&sstep_flags);
+}
+
+bool debug_before_slice(X86CPU *cpu)
+{
+    /* A stop is being reported: nothing runs (not even an interrupt
+     * delivery, which would move the pc gdb is about to read) until the
+     * vCPUs are paused. */
+    if (atomic_load(&stop_pending))
+        return false;
+    if (step_cpu >= 0 && step_cpu != cpu->index)
+        return false;   /* only the stepped vCPU runs during a step */
+    if (step_cpu < 0)
+        return true;
+    if (!(atomic_load(&sstep_flags) & DEBUG_SSTEP_NOIRQ))
+        return true;   /* interrupts may wake the vCPU and enter their handler */
+    if (cpu->halted) {
+        /* nothing may wake it during the step: the step ends here */
+        report_stop(cpu, DEBUG_STOP_STEP, 0);
+        return false;
+    }
+    cpu->inhibit_irq = true;   /* no delivery before the stepped instruction */
+    return true;
 }
 
 void debug_check_access(X86CPU *cpu, uint64_t lin, unsigned size, bool write)
@@ -185,10 +250,11 @@ void debug_check_access(X86CPU *cpu, uint64_t lin, unsigned size, bool write)
             continue;
         if (p->type == DEBUG_WP_READ && write)
             continue;
-        if (pending_watch == DEBUG_STOP_NONE) {
-            pending_watch = p->type == DEBUG_WP_WRITE ? DEBUG_STOP_WATCH
-                          : p->type == DEBUG_WP_READ ? DEBUG_STOP_RWATCH : DEBUG_STOP_AWATCH;
-            pending_watch_addr = p->addr;
+        if (cpu_ok(cpu) && pending_watch[cpu->index] == DEBUG_STOP_NONE) {
+            pending_watch[cpu->index] = p->type == DEBUG_WP_WRITE ? DEBUG_STOP_WATCH
+                                      : p->type == DEBUG_WP_READ ? DEBUG_STOP_RWATCH
+                                      : DEBUG_STOP_AWATCH;
+            pending_watch_addr[cpu->index] = p->addr;
         }
     }
 }

@@ -67,4 +67,28 @@ bool debug_after_insn(X86CPU *cpu);
 /* A data access of the interpreter (linear address). */
 void debug_check_access(X86CPU *cpu, uint64_t lin, unsigned size, bool write);
 
+/* An access the CPU makes itself (pushes of interrupt and exception delivery,
+ * far-call stack switches, task-state saves): checked against the
+ * watchpoints like an instruction's access. A hit during delivery outside an
+ * instruction stops before the handler's first instruction. */
+static inline void debug_sys_access(X86CPU *cpu, uint64_t lin, unsigned size, bool write)
+{
+    if (atomic_load_explicit(&debug_watch_active, memory_order_relaxed))
+        debug_check_access(cpu, lin, size, write);
+}
+
+/* ---- single-step behaviour (QEMU's qqemu.sstep bits) ---- */
+enum { DEBUG_SSTEP_ENABLE = 1, DEBUG_SSTEP_NOIRQ = 2, DEBUG_SSTEP_NOTIMER = 4,
+       DEBUG_SSTEP_DEFAULT = 7 };
+void debug_set_sstep_flags(unsigned flags);
+unsigned debug_sstep_flags(void);
+
+/* Called by an accelerator before a slice of guest code while debug_active:
+ * false = do not run, wait a little: a stop is being reported (the vCPUs are
+ * about to be paused), or a step of a halted vCPU ended at once because no
+ * interrupt may wake it during the step (the vCPU stays halted). A step without
+ * DEBUG_SSTEP_NOIRQ lets interrupts in; with it (the default) no
+ * interrupt is delivered before the stepped instruction. */
+bool debug_before_slice(X86CPU *cpu);
+
 #endif

@@ -455,6 +455,33 @@ static void handle_rcmd(GdbSession *s, const char *hex)
     send_packet(s, "OK");
 }
 
+/* QEMU's single-step flag packets (gdb: maintenance packet qqemu.sstep). */
+static void handle_sstep(GdbSession *s, const char *p)
+{
+    if (!s->ops->get_sstep || !s->ops->set_sstep) {
+        send_packet(s, "");
+    } else if (!strcmp(p, "qqemu.sstepbits")) {
+        send_packet(s, "ENABLE=1,NOIRQ=2,NOTIMER=4");
+    } else if (!strcmp(p, "qqemu.sstep")) {
+        char reply[16];
+        snprintf(reply, sizeof(reply), "0x%x", s->ops->get_sstep(s->target) & 7);
+        send_packet(s, reply);
+    } else if (p[0] == 'Q') {
+        const char *q = p + 12;
+        uint64_t v;
+        if (q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
+            q += 2;
+        if (!parse_hex(&q, &v) || *q || v > 7) {
+            send_packet(s, "E22");
+            return;
+        }
+        s->ops->set_sstep(s->target, (unsigned)v);
+        send_packet(s, "OK");
+    } else {
+        send_packet(s, "");
+    }
+}
+
 static void handle_query(GdbSession *s, const char *p)
 {
     if (!strncmp(p, "qSupported", 10)) {
@@ -498,6 +525,8 @@ static void handle_query(GdbSession *s, const char *p)
         g_string_free(g, TRUE);
     } else if (!strncmp(p, "qRcmd,", 6)) {
         handle_rcmd(s, p + 6);
+    } else if (!strncmp(p, "qqemu.sstep", 11) || !strncmp(p, "Qqemu.sstep=", 12)) {
+        handle_sstep(s, p);
     } else {
         send_packet(s, "");
     }

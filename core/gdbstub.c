@@ -36,6 +36,7 @@ typedef struct GdbStub {
     GSource *client_src;
     GdbSession *session;
     bool phys_mode;          /* monitor "phys on": m/M/X use physical addresses */
+    bool i386;               /* the next session's layout: i386 instead of x86-64 */
     char *unix_path;
 } GdbStub;
 
@@ -103,6 +104,21 @@ static const char *t_target_xml(void *o)
     return gdb_target_xml();
 }
 
+static int t_read_reg32(void *o, int cpu, int regno, uint8_t *buf)
+{
+    return gdb_i386_reg_read(cpu_of(cpu), regno, buf);
+}
+
+static int t_write_reg32(void *o, int cpu, int regno, const uint8_t *buf)
+{
+    return gdb_i386_reg_write(cpu_of(cpu), regno, buf);
+}
+
+static const char *t_target_xml32(void *o)
+{
+    return gdb_i386_target_xml();
+}
+
 static bool t_insert(void *o, int type, uint64_t addr, uint64_t kind)
 {
     return debug_insert(type, addr, type >= DEBUG_WP_WRITE ? kind : 1);
@@ -134,6 +150,16 @@ static void t_detach(void *o)
 static void t_kill(void *o)
 {
     runstate_request_shutdown(SHUTDOWN_HOST_QUIT);
+}
+
+static unsigned t_get_sstep(void *o)
+{
+    return debug_sstep_flags();
+}
+
+static void t_set_sstep(void *o, unsigned flags)
+{
+    debug_set_sstep_flags(flags);
 }
 
 static void info_registers(X86CPU *cpu, GString *out)
@@ -188,8 +214,15 @@ static void t_monitor(void *o, const char *cmd, GString *out)
     } else if (!strcmp(cmd, "system_reset")) {
         runstate_request_reset();
         g_string_append(out, "resetting the machine\n");
+    } else if (!strcmp(cmd, "arch")) {
+        g_string_append_printf(out, "register layout: %s\n", stub.i386 ? "i386" : "i386:x86-64");
+    } else if (!strcmp(cmd, "arch i386") || !strcmp(cmd, "arch x86-64")) {
+        stub.i386 = !strcmp(cmd, "arch i386");
+        g_string_append_printf(out, "the next gdb connection gets the %s layout "
+                               "(disconnect and reconnect)\n", stub.i386 ? "i386" : "i386:x86-64");
     } else {
-        g_string_append(out, "commands: info registers, phys on|off, system_reset\n");
+        g_string_append(out, "commands: info registers, phys on|off, system_reset, "
+                        "arch [i386|x86-64]\n");
     }
 }
 
@@ -209,6 +242,29 @@ static const GdbTargetOps x86_target_ops = {
     .detach = t_detach,
     .kill = t_kill,
     .monitor = t_monitor,
+    .get_sstep = t_get_sstep,
+    .set_sstep = t_set_sstep,
+};
+
+/* The same target with the i386 register layout (-gdb ...,arch=i386). */
+static const GdbTargetOps i386_target_ops = {
+    .nr_cpus = t_nr_cpus,
+    .nr_regs = GDB_I386_NUM_REGS,
+    .reg_size = gdb_i386_reg_size,
+    .read_reg = t_read_reg32,
+    .write_reg = t_write_reg32,
+    .read_mem = t_read_mem,
+    .write_mem = t_write_mem,
+    .target_xml = t_target_xml32,
+    .insert_point = t_insert,
+    .remove_point = t_remove,
+    .resume = t_resume,
+    .interrupt = t_interrupt,
+    .detach = t_detach,
+    .kill = t_kill,
+    .monitor = t_monitor,
+    .get_sstep = t_get_sstep,
+    .set_sstep = t_set_sstep,
 };
 
 /* ---- vCPU stops ---- */
@@ -329,7 +385,9 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer data)
     fcntl(c, F_SETFL, fcntl(c, F_GETFL) | O_NONBLOCK);
     stub.client_fd = c;
     vcpus_pause();   /* gdb attaches to a stopped machine */
-    stub.session = gdb_session_new(&x86_target_ops, NULL, client_send, NULL);
+    debug_set_sstep_flags(DEBUG_SSTEP_DEFAULT);   /* each session starts with QEMU's default */
+    stub.session = gdb_session_new(stub.i386 ? &i386_target_ops : &x86_target_ops, NULL,
+                                   client_send, NULL);
     stub.client_src = g_unix_fd_source_new(c, G_IO_IN | G_IO_HUP | G_IO_ERR);
     g_source_set_callback(stub.client_src, (GSourceFunc)(void (*)(void))on_client_io, NULL, NULL);
     g_source_attach(stub.client_src, main_loop_context());
@@ -396,24 +454,56 @@ static int listen_unix(const char *spec, char **err)
     return fd;
 }
 
-bool gdbstub_start(Machine *m, const char *spec, char **err)
+/* Takes the stub's own options (arch=i386|x86-64) out of the device spec. */
+static char *strip_options(const char *spec, char **err)
 {
-    int fd;
+    char **parts = g_strsplit(spec, ",", -1);
+    GString *rest = g_string_new(parts[0]);
+    for (int i = 1; parts[i]; i++) {
+        if (!strcmp(parts[i], "arch=i386") || !strcmp(parts[i], "arch=x86-64")) {
+            stub.i386 = !strcmp(parts[i], "arch=i386");
+        } else if (!strncmp(parts[i], "arch=", 5)) {
+            *err = g_strdup_printf("-gdb: unknown arch '%s' (use i386 or x86-64)", parts[i] + 5);
+        } else {
+            g_string_append_printf(rest, ",%s", parts[i]);
+        }
+    }
+    g_strfreev(parts);
+    if (*err) {
+        g_string_free(rest, TRUE);
+        return NULL;
+    }
+    return g_string_free(rest, FALSE);
+}
+
+/* A listening socket for "tcp:[HOST]:PORT" or "unix:PATH,server"; -1 on error. */
+static int listen_spec(const char *spec, char **err)
+{
     if (!strncmp(spec, "tcp:", 4)) {
         const char *hp = spec + 4, *colon = strrchr(hp, ':');
         if (!colon) {
             *err = g_strdup_printf("-gdb: expected tcp::PORT, got '%s'", spec);
-            return false;
+            return -1;
         }
         char *host = g_strndup(hp, (gsize)(colon - hp));
-        fd = listen_tcp(host, colon + 1, err);
+        int fd = listen_tcp(host, colon + 1, err);
         g_free(host);
-    } else if (!strncmp(spec, "unix:", 5)) {
-        fd = listen_unix(spec + 5, err);
-    } else {
-        *err = g_strdup_printf("-gdb: unsupported device '%s' (use tcp::PORT or unix:PATH,server)", spec);
-        return false;
+        return fd;
     }
+    if (!strncmp(spec, "unix:", 5))
+        return listen_unix(spec + 5, err);
+    *err = g_strdup_printf("-gdb: unsupported device '%s' (use tcp::PORT or unix:PATH,server)", spec);
+    return -1;
+}
+
+bool gdbstub_start(Machine *m, const char *full_spec, char **err)
+{
+    *err = NULL;
+    char *spec = strip_options(full_spec, err);
+    if (!spec)
+        return false;
+    int fd = listen_spec(spec, err);
+    g_free(spec);
     if (fd < 0)
         return false;
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);

@@ -54,6 +54,10 @@ typedef struct GdbTargetOps {
     void (*kill)(void *opaque);
     /* qRcmd: run a monitor command, append its text output. */
     void (*monitor)(void *opaque, const char *cmd, GString *out);
+    /* qqemu.sstep / Qqemu.sstep=N: single-step flags, QEMU's bits (ENABLE=1,
+     * NOIRQ=2, NOTIMER=4); NULL = packets not offered. */
+    unsigned (*get_sstep)(void *opaque);
+    void (*set_sstep)(void *opaque, unsigned flags);
 } GdbTargetOps;
 
 typedef void (*GdbSendFn)(void *opaque, const char *buf, size_t len);

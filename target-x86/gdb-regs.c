@@ -248,14 +248,14 @@ int gdb_reg_write(X86CPU *cpu, int regno, const uint8_t *buf)
     return size;
 }
 
-const char *gdb_target_xml(void)
+/* The description of a layout: n registers, each the x86-64 register base[r]
+ * (NULL: identity) named names[r] with size size_of(r). */
+static char *build_xml(const char *arch, int n, const int *base, const char *const *names,
+                       int (*size_of)(int))
 {
-    static char *xml;
-    if (xml)
-        return xml;
     static const char head[] =
         "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
-        "<target version=\"1.0\">\n<architecture>i386:x86-64</architecture>\n"
+        "<target version=\"1.0\">\n<architecture>%s</architecture>\n"
         "<feature name=\"org.gnu.gdb.i386.core\">\n"
         "<flags id=\"i386_eflags\" size=\"4\">"
         "<field name=\"CF\" start=\"0\" end=\"0\"/><field name=\"\" start=\"1\" end=\"1\"/>"
@@ -287,20 +287,25 @@ const char *gdb_target_xml(void)
         "<field name=\"DM\" start=\"8\" end=\"8\"/><field name=\"ZM\" start=\"9\" end=\"9\"/>"
         "<field name=\"OM\" start=\"10\" end=\"10\"/><field name=\"UM\" start=\"11\" end=\"11\"/>"
         "<field name=\"PM\" start=\"12\" end=\"12\"/><field name=\"FZ\" start=\"15\" end=\"15\"/></flags>\n";
-    GString *s = g_string_new(head);
-    for (int r = 0; r < GDB_NUM_REGS; r++) {
+    GString *s = g_string_new(NULL);
+    g_string_append_printf(s, head, arch);
+    for (int i = 0; i < n; i++) {
+        int r = base ? base[i] : i;
         const char *type = "int", *group = NULL;
-        int bits = gdb_reg_size(r) * 8;
+        int bits = size_of(i) * 8;
         if (r == GDB_REG_XMM0) {
             g_string_append(s, "</feature>\n<feature name=\"org.gnu.gdb.i386.sse\">\n");
             g_string_append(s, sse_types);
         } else if (r == GDB_REG_FS_BASE) {
-            g_string_append(s, "</feature>\n<feature name=\"org.gnu.gdb.i386.segments\">\n");
-        } else if (r == GDB_REG_CR0) {
+            /* gdb's i386 (Linux ABI) numbering has no slot for the segments
+             * feature: there fs_base/gs_base join the system feature. */
+            g_string_append_printf(s, "</feature>\n<feature name=\"%s\">\n",
+                                   base ? "org.vessel.x86.system" : "org.gnu.gdb.i386.segments");
+        } else if (r == GDB_REG_CR0 && !base) {
             g_string_append(s, "</feature>\n<feature name=\"org.vessel.x86.system\">\n");
         }
         if (r < 16)
-            type = (r == 6 || r == 7) ? "data_ptr" : "int64";
+            type = (r == 6 || r == 7) ? "data_ptr" : bits == 32 ? "int32" : "int64";
         else if (r == GDB_REG_RIP)
             type = "code_ptr";
         else if (r == GDB_REG_EFLAGS)
@@ -316,12 +321,78 @@ const char *gdb_target_xml(void)
         else if (r == GDB_REG_MXCSR)
             type = "i386_mxcsr", group = "vector";
         else
-            type = "int64", group = r >= GDB_REG_CR0 ? "system" : NULL;
+            type = bits == 32 ? "int32" : "int64", group = r >= GDB_REG_CR0 ? "system" : NULL;
         g_string_append_printf(s, "<reg name=\"%s\" bitsize=\"%d\" type=\"%s\"%s%s%s/>\n",
-                               reg_names[r], bits, type, group ? " group=\"" : "",
+                               names[i], bits, type, group ? " group=\"" : "",
                                group ? group : "", group ? "\"" : "");
     }
     g_string_append(s, "</feature>\n</target>\n");
-    xml = g_string_free(s, FALSE);
+    return g_string_free(s, FALSE);
+}
+
+const char *gdb_target_xml(void)
+{
+    static char *xml;
+    if (!xml)
+        xml = build_xml("i386:x86-64", GDB_NUM_REGS, NULL, reg_names, gdb_reg_size);
+    return xml;
+}
+
+/* ---- the i386 layout ---- */
+
+static const char *const i386_names[GDB_I386_NUM_REGS] = {
+    "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "eip", "eflags",
+    "cs", "ss", "ds", "es", "fs", "gs",
+    "st0", "st1", "st2", "st3", "st4", "st5", "st6", "st7",
+    "fctrl", "fstat", "ftag", "fiseg", "fioff", "foseg", "fooff", "fop",
+    "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
+    "mxcsr", "fs_base", "gs_base", "cr0", "cr2", "cr3", "cr4", "cr8", "efer",
+};
+
+/* i386 register -> the x86-64 layout's register it shows */
+static const int i386_base[GDB_I386_NUM_REGS] = {
+    0, 2, 3, 1, 7, 6, 4, 5, GDB_REG_RIP, GDB_REG_EFLAGS,
+    18, 19, 20, 21, 22, 23,
+    24, 25, 26, 27, 28, 29, 30, 31,
+    32, 33, 34, 35, 36, 37, 38, 39,
+    40, 41, 42, 43, 44, 45, 46, 47,
+    GDB_REG_MXCSR, GDB_REG_FS_BASE, GDB_REG_GS_BASE, GDB_REG_CR0, GDB_REG_CR2, GDB_REG_CR3,
+    GDB_REG_CR4, GDB_REG_CR8, GDB_REG_EFER,
+};
+
+int gdb_i386_reg_size(int regno)
+{
+    if (regno < 0 || regno >= GDB_I386_NUM_REGS)
+        return -1;
+    int full = gdb_reg_size(i386_base[regno]);
+    return regno == GDB_I386_NUM_REGS - 1 ? full : full == 8 ? 4 : full;   /* efer stays 64 */
+}
+
+int gdb_i386_reg_read(X86CPU *cpu, int regno, uint8_t *buf)
+{
+    uint8_t full[16];
+    int size = gdb_i386_reg_size(regno);
+    if (size < 0 || gdb_reg_read(cpu, i386_base[regno], full) < 0)
+        return -1;
+    memcpy(buf, full, (size_t)size);   /* little endian: the low bytes */
+    return size;
+}
+
+/* Narrow registers replace the low 32 bits and keep the rest. */
+int gdb_i386_reg_write(X86CPU *cpu, int regno, const uint8_t *buf)
+{
+    uint8_t full[16];
+    int size = gdb_i386_reg_size(regno);
+    if (size < 0 || gdb_reg_read(cpu, i386_base[regno], full) < 0)
+        return -1;
+    memcpy(full, buf, (size_t)size);
+    return gdb_reg_write(cpu, i386_base[regno], full) < 0 ? -1 : size;
+}
+
+const char *gdb_i386_target_xml(void)
+{
+    static char *xml;
+    if (!xml)
+        xml = build_xml("i386", GDB_I386_NUM_REGS, i386_base, i386_names, gdb_i386_reg_size);
     return xml;
 }

@@ -1,8 +1,11 @@
 /*
- * The gdb register map for x86: one layout (i386:x86-64) in every CPU mode,
- * so a session started in real mode keeps working in protected and long
- * mode. Outside 64-bit code, `rip` is the linear pc (CS.base + IP), the
- * address breakpoints and memory accesses use.
+ * The gdb register map for x86: one layout per gdb session whatever mode the
+ * CPU is in, so a session started in real mode keeps working in protected
+ * and long mode. Two layouts: i386:x86-64 (the default) and i386 (chosen
+ * for the session with `-gdb ...,arch=i386`, for gdb sessions on 32-bit
+ * guests); the i386 one shows the low 32 bits of the same registers and
+ * writes only those. Outside 64-bit code, `rip`/`eip` is the linear pc
+ * (CS.base + IP), the address breakpoints and memory accesses use.
  */
 #ifndef VESSEL_TARGET_X86_GDB_REGS_H
 #define VESSEL_TARGET_X86_GDB_REGS_H
@@ -33,5 +36,13 @@ int gdb_reg_write(X86CPU *cpu, int regno, const uint8_t *buf);
 const char *gdb_reg_name(int regno);
 /* The target description (target.xml). */
 const char *gdb_target_xml(void);
+
+/* ---- the i386 layout: eax..edi, eip, eflags, segments, x87, xmm0-7,
+ * mxcsr, fs_base/gs_base, cr0 cr2 cr3 cr4 cr8 (32 bits), efer ---- */
+#define GDB_I386_NUM_REGS 49
+int gdb_i386_reg_size(int regno);
+int gdb_i386_reg_read(X86CPU *cpu, int regno, uint8_t *buf);
+int gdb_i386_reg_write(X86CPU *cpu, int regno, const uint8_t *buf);
+const char *gdb_i386_target_xml(void);
 
 #endif

@@ -1,13 +1,15 @@
 /*
  * The interpreter accelerator: one host thread per vCPU running the
  * fetch-decode-execute loop (target-x86/exec.c) in slices, sleeping while
- * the vCPU is halted, and stopping on request.
+ * the vCPU is halted, and stopping on request. gdb single-steps go
+ * through debug_before_slice (accel/debug.h) first.
  */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <glib.h>
 
 #include "accel/accel.h"
+#include "accel/debug.h"
 #include "accel/vcpu-thread.h"
 #include "core/clock.h"
 #include "core/machine.h"
@@ -46,6 +48,11 @@ static bool icount_warp_to_deadline(void)
 static void interp_run_slice(VCpuThread *t)
 {
     X86CPU *cpu = t->cpu;
+    /* gdb single-step: a halted vCPU's step may end without running */
+    if (atomic_load_explicit(&debug_active, memory_order_relaxed) && !debug_before_slice(cpu)) {
+        g_usleep(200);   /* the pause that follows a stop parks the thread */
+        return;
+    }
     uint64_t before = cpu->icount;
     int r = x86_cpu_exec(cpu, SLICE_INSNS);
     run_icount_timers(cpu->icount - before);

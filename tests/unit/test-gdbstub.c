@@ -209,6 +209,35 @@ START_TEST(test_run_control)
 }
 END_TEST
 
+static unsigned sstep_flags = 7;
+static unsigned f_get_sstep(void *o) { return sstep_flags; }
+static void f_set_sstep(void *o, unsigned v) { sstep_flags = v; }
+
+/* QEMU's single-step flag packets: offered only by targets that have them. */
+START_TEST(test_sstep)
+{
+    ck_assert_str_eq(cmd("qqemu.sstep"), "");
+    GdbTargetOps ops = fake_ops;
+    ops.get_sstep = f_get_sstep;
+    ops.set_sstep = f_set_sstep;
+    gdb_session_free(sess);
+    sess = gdb_session_new(&ops, NULL, capture, NULL);
+    ck_assert_str_eq(cmd("qqemu.sstepbits"), "ENABLE=1,NOIRQ=2,NOTIMER=4");
+    ck_assert_str_eq(cmd("qqemu.sstep"), "0x7");
+    ck_assert_str_eq(cmd("Qqemu.sstep=0x1"), "OK");
+    ck_assert_uint_eq(sstep_flags, 1);
+    ck_assert_str_eq(cmd("qqemu.sstep"), "0x1");
+    ck_assert_str_eq(cmd("Qqemu.sstep=5"), "OK");
+    ck_assert_uint_eq(sstep_flags, 5);
+    ck_assert_str_eq(cmd("Qqemu.sstep=8"), "E22");
+    ck_assert_str_eq(cmd("Qqemu.sstep=zz"), "E22");
+    ck_assert_str_eq(cmd("Qqemu.sstep="), "E22");
+    ck_assert_uint_eq(sstep_flags, 5);
+    gdb_session_free(sess);
+    sess = gdb_session_new(&fake_ops, NULL, capture, NULL);
+}
+END_TEST
+
 START_TEST(test_queries)
 {
     ck_assert(strstr(cmd("qSupported:multiprocess+"), "qXfer:features:read+") != NULL);
@@ -236,6 +265,7 @@ int main(void)
     tcase_add_test(tc, test_memory);
     tcase_add_test(tc, test_run_control);
     tcase_add_test(tc, test_queries);
+    tcase_add_test(tc, test_sstep);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);

@@ -2,7 +2,7 @@
 """Drive the real gdb (batch mode) and raw protocol clients against vessel's gdb stub.
 
 usage: run-gdb-test.py --vessel VESSEL --rom ROM --case NAME [--gdb GDB]
-Cases: modes, interrupt, reattach, hostile, unix, kill.  Exit 77 (skip) if gdb is missing.
+Cases: modes, interrupt, hostile, unix, i386 (gdbguest.asm); syswatch, step (gdbsys.asm).  Exit 77 (skip) if gdb is missing.
 The guest (gdbguest.asm) lists its labels at ROM offset 0xFF00.
 """
 import argparse
@@ -17,6 +17,8 @@ import tempfile
 import time
 
 LABELS = ['real_bp', 'prot_bp', 'long_bp', 'reg_bp', 'watch_store', 'spin', 'hw_bp']
+SYS_LABELS = ['int_bp', 'after_int', 'int_handler', 'ud_insn', 'ud_handler', 'irq_bp',
+              'irq_handler', 'hlt_bp', 'after_hlt', 'watch_slot']   # gdbsys.asm
 
 
 def fail(msg, *outputs):
@@ -32,9 +34,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def labels(rom):
+def labels(rom, names=LABELS):
     data = open(rom, 'rb').read()
-    return dict(zip(LABELS, struct.unpack_from('<%dI' % len(LABELS), data, 0xFF00)))
+    return dict(zip(names, struct.unpack_from('<%dI' % len(names), data, 0xFF00)))
 
 
 class Vessel:
@@ -63,8 +65,8 @@ class Vessel:
             self.p.wait()
 
 
-def run_gdb(args, target, cmds, timeout=40, sigint_after=None):
-    argv = [args.gdb, '-nx', '-batch', '-ex', 'set architecture i386:x86-64',
+def run_gdb(args, target, cmds, timeout=40, sigint_after=None, arch='i386:x86-64'):
+    argv = [args.gdb, '-nx', '-batch', '-ex', 'set architecture ' + arch,
             '-ex', 'set pagination off', '-ex', 'target remote ' + target]
     for c in cmds:
         argv += ['-ex', c]
@@ -255,6 +257,87 @@ def case_unix(args):
         shutil.rmtree(d, ignore_errors=True)
 
 
+def case_i386(args):
+    """The i386 layout (-gdb ...,arch=i386) with gdb's i386 architecture: 32-bit
+    registers in protected mode, and the same layout still working in long mode."""
+    L = labels(args.rom)
+    port = free_port()
+    v = Vessel(args, 'tcp::%d,arch=i386' % port)
+    try:
+        time.sleep(0.3)
+        out = run_gdb(args, ':%d' % port, [
+            'info registers eip', 'break *0x%x' % L['prot_bp'], 'continue',
+            'info registers eip', 'p/x $cs', 'p/x $cr0', 'p/x $esp', 'stepi', 'p/x $eip',
+            'p/x $fs_base', 'monitor arch',
+            'hbreak *0x%x' % L['reg_bp'], 'continue', 'p/x $eip', 'p/x $efer',
+            'set $ebx = 0x5566', 'kill'], arch='i386')
+        expect(out, 'eip            0xfffffff0', 'Breakpoint 1, 0x%08x' % L['prot_bp'],
+               'eip            0x%x' % L['prot_bp'], '$1 = 0x8', '$2 = 0x60000011',
+               '$3 = 0x80000', '$4 = 0x%x' % (L['prot_bp'] + 1), '$5 = 0x0',
+               'register layout: i386', 'Breakpoint 2, 0x%08x' % L['reg_bp'],
+               '$6 = 0x%x' % L['reg_bp'], '$7 = 0x500', vessel=v)
+        if 'architecture is set to "i386"' not in out or 'warning: Selected architecture' in out:
+            fail('gdb did not accept the i386 description', out)
+        if v.wait() != 0:
+            fail('kill did not end vessel', v.output())
+    finally:
+        v.kill()
+
+
+def case_syswatch(args):
+    """A watchpoint on the stack slot the CPU itself writes when it delivers an
+    INT n (stop after the INT, in the handler) and a #UD (stop before the handler's
+    first instruction)."""
+    L = labels(args.rom, SYS_LABELS)
+    port = free_port()
+    v = Vessel(args, 'tcp::%d' % port)
+    try:
+        time.sleep(0.3)
+        out = run_gdb(args, ':%d' % port, [
+            'break *0x%x' % L['int_bp'], 'continue', 'delete',
+            'watch *(long*)0x%x' % L['watch_slot'], 'continue', 'p/x $pc',
+            'continue', 'p/x $pc', 'p/x *(long*)0x%x' % L['watch_slot'], 'delete', 'kill'])
+        expect(out, 'Hardware watchpoint 2: *(long*)0x%x' % L['watch_slot'],
+               'New value = %d' % L['after_int'], '$1 = 0x%x' % L['int_handler'],
+               'New value = %d' % L['ud_insn'], '$2 = 0x%x' % L['ud_handler'],
+               '$3 = 0x%x' % L['ud_insn'], vessel=v)
+        if v.wait() != 0:
+            fail('kill did not end vessel', v.output())
+    finally:
+        v.kill()
+
+
+def case_step(args):
+    """Stepping with an interrupt pending does not enter its handler unless
+    Qqemu.sstep allows it; stepping over HLT returns, and stepping a halted vCPU
+    returns at once without moving."""
+    L = labels(args.rom, SYS_LABELS)
+    port = free_port()
+    v = Vessel(args, 'tcp::%d' % port)
+    b = L['irq_bp']
+    try:
+        time.sleep(0.3)
+        out = run_gdb(args, ':%d' % port, [
+            'break *0x%x' % b, 'continue', 'stepi', 'p/x $pc', 'stepi', 'p/x $pc',
+            'stepi', 'p/x $pc', 'maintenance packet qqemu.sstepbits',
+            'maintenance packet qqemu.sstep', 'maintenance packet Qqemu.sstep=0x1',
+            'stepi', 'p/x $pc', 'maintenance packet Qqemu.sstep=0x7',
+            'delete', 'break *0x%x' % L['hlt_bp'], 'continue',
+            'stepi', 'p/x $pc', 'stepi', 'p/x $pc', 'stepi', 'p/x $pc',
+            'monitor info registers', 'kill'])
+        expect(out, 'Breakpoint 1, 0x%016x' % b, '$1 = 0x%x' % (b + 1), '$2 = 0x%x' % (b + 2),
+               '$3 = 0x%x' % (b + 3), 'received: "ENABLE=1,NOIRQ=2,NOTIMER=4"',
+               'received: "0x7"', 'received: "OK"', '$4 = 0x%x' % L['irq_handler'],
+               'Breakpoint 2, 0x%016x' % L['hlt_bp'], '$5 = 0x%x' % (L['hlt_bp'] + 1),
+               '$6 = 0x%x' % L['after_hlt'], '$7 = 0x%x' % L['after_hlt'], 'HLT=1', vessel=v)
+        if 'irqs=00000001' not in v.output():
+            fail('the interrupt was not taken exactly once', v.output(), out)
+        if v.wait() != 0:
+            fail('kill did not end vessel', v.output())
+    finally:
+        v.kill()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--vessel', required=True)
@@ -266,7 +349,8 @@ def main():
         print('SKIP: gdb not found')
         sys.exit(77)
     {'modes': case_modes, 'interrupt': case_interrupt, 'hostile': case_hostile,
-     'unix': case_unix}[args.case](args)
+     'unix': case_unix, 'i386': case_i386, 'syswatch': case_syswatch,
+     'step': case_step}[args.case](args)
     print('PASS')
 
 
