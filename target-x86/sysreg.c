@@ -15,8 +15,9 @@ noreturn static void gp0(X86CPU *cpu)
 }
 
 /* CR4 bits this CPU implements (and advertises through CPUID). */
-#define CR4_SUPPORTED (CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCE | \
-                       CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_PCIDE | CR4_SMEP | CR4_SMAP)
+#define CR4_SUPPORTED (CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCE | \
+                       CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_PCIDE | CR4_OSXSAVE | CR4_SMEP | \
+                       CR4_SMAP)
 #define CR0_WRITABLE (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_WP | CR0_AM | \
                       CR0_NW | CR0_CD | CR0_PG)
 /* CR0/CR4 bits whose change invalidates every cached translation. */
@@ -122,7 +123,7 @@ void x86_write_cr(X86CPU *cpu, int cr, uint64_t val)
     case 8:
         if (val & ~0xfull)
             gp0(cpu);
-        cpu->cr8 = val;
+        x86_apic_set_cr8(cpu, val);
         break;
     default:
         x86_raise_exception(cpu, EXCP_UD);
@@ -136,7 +137,7 @@ uint64_t x86_read_cr(X86CPU *cpu, int cr)
     case 2: return cpu->cr2;
     case 3: return cpu->cr3;
     case 4: return cpu->cr4;
-    case 8: return cpu->cr8;
+    case 8: return x86_apic_get_cr8(cpu);
     default: x86_raise_exception(cpu, EXCP_UD);
     }
 }
@@ -219,6 +220,8 @@ static bool io_bitmap_allows(X86CPU *cpu, uint16_t port, unsigned size)
 
 void x86_check_io(X86CPU *cpu, uint16_t port, unsigned size)
 {
+    if (cpu->dr[7] & 0xff)
+        x86_io_breakpoints(cpu, port, size);   /* interp-system.c */
     if (!(cpu->cr0 & CR0_PE))
         return;
     unsigned iopl = (unsigned)((cpu->rflags & IOPL_MASK) >> IOPL_SHIFT);

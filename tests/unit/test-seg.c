@@ -738,8 +738,10 @@ START_TEST(test_cr_dr_rules)
     ASSERT_FAULT(t_write_cr(0, CR0_PE | CR0_NW), EXCP_GP, 0);
     ASSERT_FAULT(t_write_cr(0, 1ull << 32), EXCP_GP, 0);
     ASSERT_FAULT(t_write_cr(4, 1u << 12), EXCP_GP, 0);             /* LA57 */
-    ASSERT_FAULT(t_write_cr(4, CR4_OSXSAVE), EXCP_GP, 0);          /* no XSAVE */
-    ASSERT_FAULT(t_write_cr(4, CR4_VME), EXCP_GP, 0);
+    ASSERT_FAULT(t_write_cr(4, 1u << 22), EXCP_GP, 0);             /* PKE: no protection keys */
+    ASSERT_FAULT(t_write_cr(4, CR4_MCE), EXCP_GP, 0);              /* no machine check */
+    ASSERT_OK(t_write_cr(4, CR4_VME | CR4_PVI));                    /* VME/PVI implemented */
+    ASSERT_OK(t_write_cr(4, 0));
     ASSERT_FAULT(t_write_cr(4, CR4_PCIDE), EXCP_GP, 0);            /* needs long mode */
     ASSERT_FAULT(t_write_cr(8, 16), EXCP_GP, 0);
     ASSERT_OK(t_write_cr(8, 5));
@@ -821,7 +823,7 @@ START_TEST(test_cpuid_model)
     ck_assert(d & (1u << 26));                 /* SSE2 */
     ck_assert(d & (1u << 13));                 /* PGE */
     ck_assert(c & (1u << 31));                 /* hypervisor */
-    ck_assert(!(c & (1u << 26)));              /* no XSAVE */
+    ck_assert(c & (1u << 26));                 /* XSAVE (x87 and SSE state) */
     ck_assert(!(c & (1u << 28)));              /* no AVX */
     x86_cpuid(cpu, 7, 0, &a, &b, &c, &d);
     ck_assert(b & (1u << 7));                  /* SMEP */
