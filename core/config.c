@@ -25,7 +25,7 @@ static const char usage_text[] =
     "  -icount SHIFT       deterministic clock: each instruction is 2^SHIFT ns\n"
     "Firmware and boot:\n"
     "  -bios FILE          firmware image (power of two, 64 KiB - 16 MiB)\n"
-    "  -kernel FILE        Linux bzImage or Multiboot kernel for direct boot\n"
+    "  -kernel FILE        Linux bzImage or Multiboot kernel: direct boot, or through -bios FILE if given\n"
     "  -initrd FILE        initial ram disk (with -kernel)\n"
     "  -append CMDLINE     kernel command line (with -kernel)\n"
     "Devices and console:\n"

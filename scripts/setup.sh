@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 build_pkgs=(meson ninja-build pkg-config gcc libglib2.0-dev libffi-dev zlib1g-dev libpixman-1-dev check
             python3 nasm binutils)
 guest_pkgs=(seabios linux-image-amd64 busybox-static cpio)
-test_pkgs=(qemu-system-x86 seabios linux-image-amd64 busybox-static cpio)
+test_pkgs=(qemu-system-x86 seabios linux-image-amd64 busybox-static cpio gdb)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 want_guest=0
 want_tests=0

@@ -206,6 +206,17 @@ static void linux_fill_params(uint8_t *bp, const BootImage *img, const LinuxHead
     linux_fill_e820(bp, img->e820);
 }
 
+bool linux_image_info(const BootImage *img, LinuxImageInfo *info, char **err)
+{
+    LinuxHeader h;
+    if (!linux_parse(img, &h, err))
+        return false;
+    *info = (LinuxImageInfo){ .version = h.version, .setup_len = h.setup_len, .kernel_len = h.kernel_len,
+                              .need = linux_need(&h), .initrd_max = h.initrd_max,
+                              .cmdline_size = h.cmdline_size };
+    return true;
+}
+
 bool linux_load(AddressSpace *as, const BootImage *img, BootEntry *entry, char **err)
 {
     LinuxHeader h;

@@ -64,6 +64,18 @@ bool linux_probe(const uint8_t *buf, size_t len);
 unsigned linux_protocol_version(const uint8_t *buf, size_t len);
 /* Copy the kernel version string into out (NUL-terminated); false if absent. */
 bool linux_kernel_version(const uint8_t *buf, size_t len, char *out, size_t outlen);
+/* What a boot loader (here: the fw_cfg boot through firmware) needs to know
+ * of a bzImage, every field checked against the file. */
+typedef struct LinuxImageInfo {
+    unsigned version;          /* boot protocol, 0x206 or later */
+    size_t setup_len;          /* real-mode part at the start of the file */
+    size_t kernel_len;         /* protected-mode part, the rest of the file */
+    uint64_t need;             /* RAM needed at the load address (init_size or kernel_len) */
+    uint32_t initrd_max;       /* highest address the initrd may end at, inclusive */
+    uint32_t cmdline_size;     /* longest command line, without the NUL */
+} LinuxImageInfo;
+/* Parse and check img->kernel's setup header; false with a one-line *err. */
+bool linux_image_info(const BootImage *img, LinuxImageInfo *info, char **err);
 /*
  * Load img (a bzImage, modules[0] = initrd) into guest memory and fill
  * *entry for boot_entry_apply. False with a one-line *err (g_free it).

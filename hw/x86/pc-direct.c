@@ -1,5 +1,7 @@
 /*
- * Direct kernel boot on the PC board (-kernel, -initrd, -append): no
+ * -kernel on the PC board. With -bios FILE the kernel boots through that
+ * firmware (pc-fwkernel.c: fw_cfg and the linuxboot option ROM, as QEMU
+ * does). Without -bios it boots directly (-kernel, -initrd, -append): no
  * firmware runs, so the board does what SeaBIOS would have done: the ACPI
  * tables go to the top of low RAM (marked ACPI in the e820 map) with the
  * RSDP at 0xF0000, the PIIX PIRQs are routed and the PM block enabled, and
@@ -16,6 +18,7 @@
 #include "hw/acpi/tables.h"
 #include "hw/pci/piix.h"
 #include "hw/x86/kernel-loader.h"
+#include "hw/x86/pc-fwkernel.h"
 #include "target-x86/cpu.h"
 
 #define PC_ACPI_AREA_SIZE (64ull << 10)   /* at the top of low RAM */
@@ -66,6 +69,8 @@ static void pc_direct_reset(void *opaque)
 
 bool pc_direct_init(Machine *m, PCBoard *pc, char **err)
 {
+    if (m->cfg->bios)
+        return pc_fw_kernel_init(m, pc, err);
     if (pc->below_4g < (16ull << 20)) {
         *err = g_strdup("-kernel: needs at least 16 MiB of guest RAM");
         return false;
