@@ -12,13 +12,10 @@
 #include "core/log.h"
 #include "core/runstate.h"
 
-typedef struct DebugExit {
+struct DebugExit {
     MemoryRegion io;
-    MemoryRegion *parent;
     uint64_t iobase, iosize;
-} DebugExit;
-
-static GSList *devices;
+};
 
 static uint64_t debugexit_read(void *opaque, uint64_t addr, unsigned size)
 {
@@ -80,31 +77,22 @@ static bool parse_options(DebugExit *d, const char *options, char **err)
     return ok;
 }
 
-bool debugexit_create(MemoryRegion *io_root, const char *options, char **err)
+DebugExit *debugexit_create(MemoryRegion *io_root, const char *options, char **err)
 {
     DebugExit *d = g_new0(DebugExit, 1);
     d->iobase = DEBUGEXIT_DEFAULT_IOBASE;
     d->iosize = DEBUGEXIT_DEFAULT_IOSIZE;
     if (!parse_options(d, options, err)) {
         g_free(d);
-        return false;
+        return NULL;
     }
     memory_region_init_io(&d->io, "isa-debug-exit", &debugexit_ops, d, d->iosize);
     memory_region_add_subregion(io_root, d->iobase, &d->io);
-    d->parent = io_root;
-    devices = g_slist_prepend(devices, d);
-    return true;
+    return d;
 }
 
-static void debugexit_free(gpointer p)
+void debugexit_free(DebugExit *d)
 {
-    DebugExit *d = p;
-    memory_region_del_subregion(d->parent, &d->io);
+    memory_region_destroy(&d->io);   /* also unmaps it */
     g_free(d);
-}
-
-void debugexit_free_all(void)
-{
-    g_slist_free_full(devices, debugexit_free);
-    devices = NULL;
 }

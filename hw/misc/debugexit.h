@@ -9,6 +9,8 @@
 
 #include "softmmu/memory.h"
 
+typedef struct DebugExit DebugExit;
+
 #define DEBUGEXIT_DEFAULT_IOBASE 0x501
 #define DEBUGEXIT_DEFAULT_IOSIZE 2
 
@@ -16,11 +18,11 @@
  * Map an isa-debug-exit device into the port space. `options` is the
  * -device text after "isa-debug-exit," ("iobase=N,iosize=N", decimal or
  * 0x hex) or NULL. A write of V asks the main loop to exit with status
- * (V << 1) | 1; reads return 0. On a bad option returns false with a
- * one-line *err (g_free it).
+ * (V << 1) | 1; reads return 0. On a bad option returns NULL with a
+ * one-line *err (g_free it). The caller (the board) owns the device.
  */
-bool debugexit_create(MemoryRegion *io_root, const char *options, char **err);
-/* Unmap and free every device created (tests, machine teardown). */
-void debugexit_free_all(void);
+DebugExit *debugexit_create(MemoryRegion *io_root, const char *options, char **err);
+/* Unmap and free one device. */
+void debugexit_free(DebugExit *d);
 
 #endif

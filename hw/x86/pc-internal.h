@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <glib.h>
+
 #include "core/machine.h"
 #include "hw/irq.h"
 #include "hw/intc/lapic.h"
@@ -81,6 +83,7 @@ typedef struct PCBoard {
     SerialState *serial[VESSEL_MAX_SERIAL];
     PostState *post;
     DebugconState *debugcon;
+    GSList *debugexit;          /* DebugExit *, one per -device isa-debug-exit */
     PITState *pit;
     RTCState *rtc;
     I8042State *i8042;

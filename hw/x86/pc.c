@@ -141,11 +141,15 @@ static bool pc_add_devices(Machine *m, PCBoard *pc, char **err)
     for (int i = 0; i < m->cfg->nr_devices; i++) {
         const DeviceSpec *d = &m->cfg->devices[i];
         char *derr = NULL;
-        if (!strcmp(d->driver, "isa-debug-exit") && !debugexit_create(&m->io_root, d->options, &derr)) {
+        if (strcmp(d->driver, "isa-debug-exit"))
+            continue;
+        DebugExit *dev = debugexit_create(&m->io_root, d->options, &derr);
+        if (!dev) {
             *err = g_strdup_printf("-device %s: %s", d->driver, derr);
             g_free(derr);
             return false;
         }
+        pc->debugexit = g_slist_prepend(pc->debugexit, dev);
     }
     return true;
 }
@@ -222,7 +226,8 @@ void pc_machine_free(Machine *m)
         post_free(pc->post);
     if (pc->debugcon)
         debugcon_free(pc->debugcon);
-    debugexit_free_all();
+    g_slist_free_full(pc->debugexit, (GDestroyNotify)debugexit_free);
+    pc->debugexit = NULL;
     pc_pam_free(pc);
     pc_irq_free(m, pc);
     for (int i = 0; i < m->nr_cpus; i++)

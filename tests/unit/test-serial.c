@@ -527,7 +527,8 @@ START_TEST(test_debugexit_default)
 {
     char *err = NULL;
     runstate_take_request();
-    ck_assert(debugexit_create(&io_root, NULL, &err));
+    DebugExit *d = debugexit_create(&io_root, NULL, &err);
+    ck_assert_ptr_nonnull(d);
     ck_assert_ptr_null(err);
     ck_assert_uint_eq(pin(0x501, 1), 0);
     ck_assert(!runstate_shutdown_pending());
@@ -539,7 +540,8 @@ START_TEST(test_debugexit_default)
     ck_assert_int_eq(runstate_exit_status(), 1);
     pout(0x503, 0x05, 1); /* outside */
     ck_assert_int_eq(runstate_take_request(), SHUTDOWN_NONE);
-    debugexit_free_all();
+    debugexit_free(d);
+    ck_assert_uint_eq(pin(0x501, 1), 0xff);   /* unmapped once freed */
 }
 END_TEST
 
@@ -547,17 +549,20 @@ START_TEST(test_debugexit_options)
 {
     char *err = NULL;
     runstate_take_request();
-    ck_assert(debugexit_create(&io_root, "iobase=0xf4,iosize=0x04", &err));
+    DebugExit *a = debugexit_create(&io_root, "iobase=0xf4,iosize=0x04", &err);
+    ck_assert_ptr_nonnull(a);
     pout(0xf7, 0x31, 1);
     ck_assert_int_eq(runstate_take_request(), SHUTDOWN_DEBUG_EXIT);
     ck_assert_int_eq(runstate_exit_status(), 0x63);
     pout(0x501, 1, 1); /* default port not mapped now */
     ck_assert_int_eq(runstate_take_request(), SHUTDOWN_NONE);
-    ck_assert(debugexit_create(&io_root, "iobase=1280", &err));
+    DebugExit *b = debugexit_create(&io_root, "iobase=1280", &err);
+    ck_assert_ptr_nonnull(b);
     pout(1280, 2, 2);
     ck_assert_int_eq(runstate_take_request(), SHUTDOWN_DEBUG_EXIT);
     ck_assert_int_eq(runstate_exit_status(), 5);
-    debugexit_free_all();
+    debugexit_free(a);
+    debugexit_free(b);
 }
 END_TEST
 
@@ -575,7 +580,7 @@ static const struct { const char *opts; const char *err_part; } bad_debugexit[] 
 START_TEST(test_debugexit_bad_options)
 {
     char *err = NULL;
-    ck_assert(!debugexit_create(&io_root, bad_debugexit[_i].opts, &err));
+    ck_assert_ptr_null(debugexit_create(&io_root, bad_debugexit[_i].opts, &err));
     ck_assert_ptr_nonnull(err);
     ck_assert_msg(strstr(err, bad_debugexit[_i].err_part), "'%s' gave '%s'", bad_debugexit[_i].opts, err);
     ck_assert_ptr_null(strchr(err, '\n'));
