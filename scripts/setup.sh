@@ -43,14 +43,25 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-[ -f build/build.ninja ] || meson setup build >/dev/null
+# Configure DIR once with `meson setup DIR ARGS...` (quiet unless it fails).
+configure() {
+  local dir=$1 out
+  shift
+  [ -f "$dir/build.ninja" ] && return 0
+  if ! out=$(meson setup "$dir" "$@" 2>&1); then
+    printf '%s\n' "$out" >&2
+    echo "setup.sh: configuring $dir failed (above)" >&2
+    exit 1
+  fi
+}
+
+configure build
 ninja -C build
 if [ "$want_sanitize" = 1 ]; then
-  [ -f build-asan/build.ninja ] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+  configure build-asan -Db_sanitize=address,undefined -Db_lundef=false
   ninja -C build-asan
 fi
 if [ "$want_fuzz" = 1 ]; then
-  [ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Db_sanitize=address,undefined \
-    -Db_lundef=false >/dev/null
+  CC=clang configure build-fuzz -Db_sanitize=address,undefined -Db_lundef=false
   ninja -C build-fuzz
 fi
