@@ -1,7 +1,7 @@
 /*
  * System instructions: descriptor-table registers (LGDT LIDT SGDT SIDT
  * LLDT SLDT LTR STR), MOV CR/DR, CLTS LMSW SMSW, INVLPG, cache control,
- * CLI/STI, HLT, IN/OUT, CPUID, RDTSC/RDTSCP, RDMSR/WRMSR, RDPMC, SWAPGS,
+ * CLFLUSH, CLI/STI, HLT, IN/OUT, CPUID, RDTSC/RDTSCP, RDMSR/WRMSR, RDPMC, SWAPGS,
  * LAR LSL VERR VERW, UD, FWAIT. Privilege checks here; the state work is
  * done by the system side (cpu.h).
  */
@@ -158,6 +158,22 @@ void h_invlpg(X86CPU *cpu, const X86Insn *insn)
 }
 
 void h_wbinvd(X86CPU *cpu, const X86Insn *insn) { require_cpl0(cpu); }
+
+/*
+ * CLFLUSH: there is no cache to flush, but the SDM gives it the segment and
+ * paging checks and faults of a byte load (an execute-only code segment is
+ * accepted too). Nothing is read, so a line in MMIO has no side effect.
+ */
+void h_clflush(X86CPU *cpu, const X86Insn *insn)
+{
+    uint64_t ea = insn_ea(cpu, insn);
+    uint32_t attr = cpu->seg[insn->seg].attr;
+    bool exec_only = (attr & (SEG_ATTR_S | SEG_ATTR_CODE)) == (SEG_ATTR_S | SEG_ATTR_CODE) &&
+                     !(attr & 2);
+    uint64_t lin = x86_seg_linear(cpu, insn->seg, ea, 1, exec_only ? ACC_EXEC : ACC_READ);
+    if (cpu->cr0 & CR0_PG)
+        x86_tlb_fill(cpu, lin, ACC_READ, x86_mmu_index(cpu, false));
+}
 
 void h_mov_from_cr(X86CPU *cpu, const X86Insn *insn)
 {
