@@ -97,9 +97,12 @@ void tlb_set_page(CPUTLB *tlb, AddressSpace *as, int mmu_idx, uint64_t vaddr, ui
     uint64_t len = TARGET_PAGE_SIZE;
     uint8_t *host_r = address_space_map_ram(as, ppage, &len, false);
     bool ram_r = host_r && len == TARGET_PAGE_SIZE;
-    len = TARGET_PAGE_SIZE;
-    uint8_t *host_w = address_space_map_ram(as, ppage, &len, true);
-    bool ram_w = host_w && len == TARGET_PAGE_SIZE && host_w == host_r;
+    bool ram_w = false;
+    if (prot & TLB_PROT_WRITE) {   /* a read-only entry needs no write lookup */
+        len = TARGET_PAGE_SIZE;
+        uint8_t *host_w = address_space_map_ram(as, ppage, &len, true);
+        ram_w = host_w && len == TARGET_PAGE_SIZE && host_w == host_r;
+    }
 
     if (page_size > TARGET_PAGE_SIZE)
         note_large_page(tlb, vaddr, page_size);

@@ -537,6 +537,7 @@ static void init_insn(X86Insn *insn, uint64_t pc)
     insn->seg_override = SEG_NONE;
     insn->seg = R_DS;
     memset(insn->opfast, 0, sizeof(insn->opfast));
+    memset(insn->bytes, 0, sizeof(insn->bytes));
 }
 
 /* insn->opfast: which operands the interpreter may access directly. */

@@ -123,32 +123,35 @@ typedef struct X86DecodeMode {
 typedef uint8_t (*X86FetchFn)(void *opaque, uint64_t pc, unsigned index);
 
 struct X86Insn {
-    const X86InsnRow *row;
+    /* the fields the interpreter's decoded-instruction cache checks on a
+     * hit and its fast handlers read come first (one host cache line) */
     uint64_t pc;          /* address (offset in CS) of the first byte */
+    /* the encoding; zero past len (16 bytes: compared as two words) */
+    uint8_t bytes[X86_MAX_INSN_LEN + 1];
+    /* interpreter fast path per operand: 1 + general register number for a
+     * plain register operand (no AH..BH), X86_OPFAST_IMM for an immediate,
+     * 0 = anything else (the general operand code) */
+    uint8_t opfast[X86_MAX_OPERANDS];
+    uint8_t opsz[X86_MAX_OPERANDS];  /* operand sizes in bytes (0 = none) */
     uint8_t len;
-    uint8_t map, opcode;
     uint8_t opsize;       /* 2, 4, 8 */
     uint8_t addrsize;     /* 2, 4, 8 */
     int8_t seg;           /* effective segment of the memory operand */
+    /* memory operand: seg:[base + index*scale + disp], or rip-relative */
+    int8_t base, index;   /* -1 = none */
+    uint8_t scale;        /* 1, 2, 4, 8 */
+    bool is_mem;
+    bool rip_rel;         /* disp relative to the next instruction */
+    int64_t disp;
+    uint64_t imm, imm2;   /* imm2: ENTER's second immediate, far pointer selector */
+    const X86InsnRow *row;
+    uint8_t map, opcode;
     int8_t seg_override;  /* SEG_NONE (-1) or R_ES..R_GS */
     uint8_t rep;          /* 0, 0xf3, 0xf2 (the last one) */
     bool lock, opsize_prefix, addrsize_prefix;
     uint8_t rex;          /* 0 if none, else 0x40..0x4f */
     bool has_modrm;
     uint8_t modrm, mod, reg, rm;   /* reg and rm include REX.R / REX.B */
-    /* memory operand: seg:[base + index*scale + disp], or rip-relative */
-    bool is_mem;
-    int8_t base, index;   /* -1 = none */
-    uint8_t scale;        /* 1, 2, 4, 8 */
-    bool rip_rel;         /* disp relative to the next instruction */
-    int64_t disp;
-    uint64_t imm, imm2;   /* imm2: ENTER's second immediate, far pointer selector */
-    uint8_t opsz[X86_MAX_OPERANDS];  /* operand sizes in bytes (0 = none) */
-    /* interpreter fast path per operand: 1 + general register number for a
-     * plain register operand (no AH..BH), X86_OPFAST_IMM for an immediate,
-     * 0 = anything else (the general operand code) */
-    uint8_t opfast[X86_MAX_OPERANDS];
-    uint8_t bytes[X86_MAX_INSN_LEN];
 };
 
 #define X86_OPFAST_IMM 0x80

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "accel/debug.h"   /* gdb stub hooks (issue 5) */
 #include "core/log.h"
@@ -136,28 +137,34 @@ static uint64_t next_ip(X86CPU *cpu, uint64_t ip)
  * Decoded-instruction cache, per vCPU thread: direct mapped on the code
  * offset, validated on every hit by comparing the instruction's bytes with
  * guest memory (so self-modifying code needs no invalidation). The key is
- * (offset, CS base, mode); the CPUID features are per cache (a change
- * empties it). An entry also keeps what the fast loop needs: the handler
- * (a specialised one from interp-fast.c, or the bus-lock wrapper), the
- * next rip and whether the instruction is simple.
+ * (offset, mode) plus the bytes themselves: the decoding depends on
+ * nothing else (not on the CS base, which only selects the bytes
+ * compared). The CPUID features are per cache (a change empties it). An
+ * entry also keeps what the fast loop needs: the handler (a specialised
+ * one from interp-fast.c, or the bus-lock wrapper), the next rip and
+ * whether the instruction is simple. Entries are 128 bytes, aligned, so a
+ * hit touches one pair of host cache lines (the check only the first);
+ * 64K of them (8 MiB per vCPU thread) keep conflict misses of the Linux
+ * boot's working set low.
  */
-#define DCACHE_BITS 13
+#define DCACHE_BITS 16
 #define DCACHE_SIZE (1u << DCACHE_BITS)
 #define DCACHE_INVALID 0xff   /* mode value of an empty entry */
+#define DCACHE_ALIGN (2u << 20) /* the table is 2 MiB aligned for huge pages */
 
 typedef struct DecodeCacheEntry {
-    uint64_t pc, cs_base;
-    uint64_t word[2], mask[2];   /* the instruction bytes, for a quick compare */
-    uint64_t next_rip;           /* pc + len, wrapped to the mode's width */
     X86Handler handler;          /* the row's, or locked_handler */
+    uint64_t next_rip;           /* pc + len, wrapped to the mode's width */
     uint8_t mode;                /* code64 | code32 << 1, or DCACHE_INVALID */
     bool simple;                 /* is_simple(): may continue a run */
-    X86Insn insn;
-} DecodeCacheEntry;
+    X86Insn insn;                /* insn.pc is the key, insn.bytes the check */
+} __attribute__((aligned(128))) DecodeCacheEntry;
+
+_Static_assert(sizeof(DecodeCacheEntry) == 128, "one aligned pair of cache lines");
 
 typedef struct DecodeCache {
-    uint64_t features;
     DecodeCacheEntry e[DCACHE_SIZE];
+    uint64_t features;
 } DecodeCache;
 
 static __thread DecodeCache *dcache;
@@ -180,9 +187,14 @@ static void dcache_clear(DecodeCache *c, uint64_t features)
 static DecodeCache *dcache_get(uint64_t features)
 {
     if (!dcache) {
-        dcache = calloc(1, sizeof(*dcache));
+        size_t size = (sizeof(*dcache) + DCACHE_ALIGN - 1) & ~(size_t)(DCACHE_ALIGN - 1);
+        dcache = aligned_alloc(DCACHE_ALIGN, size);
         if (!dcache)
             abort();
+#ifdef MADV_HUGEPAGE
+        madvise(dcache, size, MADV_HUGEPAGE);   /* fewer host TLB misses */
+#endif
+        memset(dcache, 0, sizeof(*dcache));
         dcache_clear(dcache, features);
         pthread_once(&dcache_key_once, dcache_key_create);
         pthread_setspecific(dcache_key, dcache);
@@ -197,30 +209,32 @@ static inline DecodeCacheEntry *dcache_slot(DecodeCache *c, uint64_t pc)
     return &c->e[(pc ^ (pc >> DCACHE_BITS)) & (DCACHE_SIZE - 1)];
 }
 
+/* Masks of the first `len` bytes of two little-endian words. */
+static const uint64_t len_mask[X86_MAX_INSN_LEN + 1][2] = {
+#define M(n) ((n) >= 8 ? ~0ull : (1ull << (8 * (n))) - 1)
+#define ROW(n) { M(n), (n) > 8 ? M((n) - 8) : 0 }
+    ROW(0), ROW(1), ROW(2), ROW(3), ROW(4), ROW(5), ROW(6), ROW(7),
+    ROW(8), ROW(9), ROW(10), ROW(11), ROW(12), ROW(13), ROW(14), ROW(15),
+#undef ROW
+#undef M
+};
+
 static inline bool same_bytes(const DecodeCacheEntry *e, const uint8_t *host, unsigned avail)
 {
     if (__builtin_expect(avail >= 16, 1)) {
-        uint64_t w[2];
+        uint64_t w[2], b[2];
         memcpy(w, host, 16);
-        return (((w[0] ^ e->word[0]) & e->mask[0]) | ((w[1] ^ e->word[1]) & e->mask[1])) == 0;
+        memcpy(b, e->insn.bytes, 16);
+        const uint64_t *m = len_mask[e->insn.len];
+        return (((w[0] ^ b[0]) & m[0]) | ((w[1] ^ b[1]) & m[1])) == 0;
     }
     return e->insn.len <= avail && memcmp(host, e->insn.bytes, e->insn.len) == 0;
 }
 
 static inline bool dcache_hit(const DecodeCacheEntry *e, const uint8_t *host, unsigned avail,
-                              uint64_t pc, uint8_t mode, uint64_t cs_base)
+                              uint64_t pc, uint8_t mode)
 {
-    return e->pc == pc && e->mode == mode && e->cs_base == cs_base && host &&
-           same_bytes(e, host, avail);
-}
-
-static void dcache_fill_words(DecodeCacheEntry *e)
-{
-    uint8_t b[16] = { 0 }, m[16] = { 0 };
-    memcpy(b, e->insn.bytes, e->insn.len);
-    memset(m, 0xff, e->insn.len);
-    memcpy(e->word, b, 16);
-    memcpy(e->mask, m, 16);
+    return e->insn.pc == pc && e->mode == mode && host && same_bytes(e, host, avail);
 }
 
 /*
@@ -239,12 +253,38 @@ static const X86Handler simple_handlers[] = {
     h_xadd, h_cmpxchg, h_clc, h_stc, h_cmc, h_cld, h_std,
 };
 
-static bool is_simple(X86Handler h)
+static bool handler_is_simple(X86Handler h)
 {
     for (size_t i = 0; i < sizeof(simple_handlers) / sizeof(simple_handlers[0]); i++)
         if (simple_handlers[i] == h)
             return true;
     return false;
+}
+
+/* is_simple per decoder row, computed once (the lookup runs on every
+ * decode) */
+static const X86InsnRow *simple_rows_base;
+static size_t simple_rows_count;
+static bool *simple_rows;
+static pthread_once_t simple_rows_once = PTHREAD_ONCE_INIT;
+
+static void simple_rows_init(void)
+{
+    simple_rows_base = x86_insn_rows(&simple_rows_count);
+    simple_rows = calloc(simple_rows_count ? simple_rows_count : 1, sizeof(bool));
+    if (!simple_rows)
+        abort();
+    for (size_t i = 0; i < simple_rows_count; i++)
+        simple_rows[i] = handler_is_simple(simple_rows_base[i].handler);
+}
+
+static bool is_simple(const X86InsnRow *row)
+{
+    pthread_once(&simple_rows_once, simple_rows_init);
+    size_t i = ((uintptr_t)row - (uintptr_t)simple_rows_base) / sizeof(*row);
+    if ((uintptr_t)row >= (uintptr_t)simple_rows_base && i < simple_rows_count)
+        return simple_rows[i];
+    return handler_is_simple(row->handler);
 }
 
 /* Decode the instruction at cpu->rip into `e` (a miss). Faults longjmp. */
@@ -260,13 +300,10 @@ static __attribute__((noinline)) DecodeCacheEntry *dcache_decode(X86CPU *cpu, De
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     if (r != DEC_OK)
         x86_raise_exception(cpu, EXCP_UD);
-    dcache_fill_words(e);
-    e->pc = pc;
-    e->cs_base = cpu->seg[R_CS].base;
     e->next_rip = next_ip(cpu, pc + e->insn.len);
     X86Handler fast = interp_fast_handler(&e->insn);
     e->handler = needs_bus_lock(&e->insn) ? locked_handler : fast ? fast : e->insn.row->handler;
-    e->simple = is_simple(e->insn.row->handler);
+    e->simple = is_simple(e->insn.row);
     /* only instructions read entirely from one RAM page are reused (an
      * entry that is not valid is still returned for this one execution) */
     if (f.host && e->insn.len <= f.avail)
@@ -281,7 +318,7 @@ static inline __attribute__((always_inline)) DecodeCacheEntry *dcache_lookup(X86
     const uint8_t *host = code_ptr(cpu, pc, &avail);
     DecodeCacheEntry *e = dcache_slot(c, pc);
     uint8_t mode = (uint8_t)(cpu->code64 | (cpu->code32 << 1));
-    if (__builtin_expect(dcache_hit(e, host, avail, pc, mode, cpu->seg[R_CS].base), 1))
+    if (__builtin_expect(dcache_hit(e, host, avail, pc, mode), 1))
         return e;
     return dcache_decode(cpu, e, host, avail, features);
 }
@@ -398,8 +435,8 @@ static inline bool needs_full_path(X86CPU *cpu)
 
 /*
  * One run: an instruction, then more while they are simple (is_simple),
- * touch no device memory, no event is pending and the budget lasts. Straight-line successors
- * on the same code page reuse the host pointer.
+ * touch no device memory, no event is pending and the budget lasts. Successors on
+ * the same code page (fall-through or branch target) reuse the host pointer.
  */
 static inline void run_simple(X86CPU *cpu, DecodeCache *c, uint64_t features, uint64_t limit)
 {
@@ -410,22 +447,25 @@ static inline void run_simple(X86CPU *cpu, DecodeCache *c, uint64_t features, ui
     const uint8_t *host = code_ptr(cpu, pc, &avail);
     /* simple instructions change neither CS nor the mode */
     uint8_t mode = (uint8_t)(cpu->code64 | (cpu->code32 << 1));
-    uint64_t cs_base = cpu->seg[R_CS].base;
+    uint64_t lin_base = cpu->code64 ? 0 : cpu->seg[R_CS].base;
     uint64_t run_limit = limit - cpu->icount > RUN_MAX ? cpu->icount + RUN_MAX : limit;
     x86_mmio_touched = false;
     for (;;) {
         DecodeCacheEntry *e = dcache_slot(c, pc);
-        if (__builtin_expect(!dcache_hit(e, host, avail, pc, mode, cs_base), 0))
+        if (__builtin_expect(!dcache_hit(e, host, avail, pc, mode), 0))
             e = dcache_decode(cpu, e, host, avail, features);
         run_entry(cpu, e);
         if (!e->simple || cpu->icount >= run_limit || x86_mmio_touched ||
             atomic_load_explicit(&cpu->interrupt_request, memory_order_relaxed))
             return;   /* back to run_loop's checks at this boundary */
-        uint64_t len = e->insn.len;
-        if (cpu->rip == pc + len && host && len < avail) {
-            host += len;
-            avail -= (unsigned)len;
-            pc += len;
+        uint64_t rip = cpu->rip;
+        unsigned back = (unsigned)((lin_base + pc) & ~TARGET_PAGE_MASK);   /* pc's page offset */
+        /* a target in the same code page (and before the end of CS) reuses
+         * the host pointer */
+        if (host && (rip >= pc ? rip - pc < avail : pc - rip <= back)) {
+            host += rip - pc;
+            avail -= (unsigned)(rip - pc);
+            pc = rip;
             cpu->insn_start_rip = pc;
         } else {
             pc = cpu->rip;

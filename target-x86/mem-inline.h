@@ -17,8 +17,9 @@
 #include "target-x86/lock-rmw.h"
 
 /* Segment offset -> linear address when no check can fail; false = full path. */
-static inline bool x86_seg_linear_fast(X86CPU *cpu, int seg, uint64_t offset, unsigned size,
-                                       uint64_t *lin)
+static inline __attribute__((always_inline)) bool x86_seg_linear_fast(X86CPU *cpu, int seg,
+                                                                    uint64_t offset,
+                                                                    unsigned size, uint64_t *lin)
 {
     const SegmentCache *s = &cpu->seg[seg];
     if (cpu->code64) {
@@ -40,8 +41,9 @@ static inline bool x86_seg_linear_fast(X86CPU *cpu, int seg, uint64_t offset, un
 }
 
 /* Host pointer for a data access of seg:offset, or NULL (full path). */
-static inline uint8_t *x86_fast_host(X86CPU *cpu, int seg, uint64_t offset, unsigned size,
-                                     int access)
+static inline __attribute__((always_inline)) uint8_t *x86_fast_host(X86CPU *cpu, int seg,
+                                                                  uint64_t offset,
+                                                                  unsigned size, int access)
 {
     uint64_t lin;
     if (x86_lock_rmw_active)

@@ -2,9 +2,11 @@
  * The interpreter's specialised handlers (target-x86/interp-fast.c) against
  * the generic ones: for each covered form, in 32-bit protected and 64-bit
  * mode, random register, flag and memory states run through both the
- * row's handler and the specialised one; registers, RFLAGS and memory
- * must come out identical. Also checks that each form is recognised (the
- * comparison would otherwise test nothing) and that other forms are not.
+ * row's handler and the specialised one; registers, RFLAGS, rip and
+ * memory must come out identical (odd iterations with a DR0 breakpoint
+ * enabled, which sends the memory forms down the checked path). Also
+ * checks that each form is recognised (the comparison would otherwise
+ * test nothing) and that other forms are not.
  */
 #include "tests/unit/x86-test-machine.h"
 
@@ -82,7 +84,7 @@ static uint64_t rnd64(void)
 
 typedef struct State {
     uint64_t regs[16];
-    uint64_t rflags;
+    uint64_t rflags, rip;
     uint8_t mem[32];
 } State;
 
@@ -90,6 +92,7 @@ static void save(State *s)
 {
     memcpy(s->regs, cpu->regs, sizeof(s->regs));
     s->rflags = x86_get_rflags(cpu);
+    s->rip = cpu->rip;
     memcpy(s->mem, tm_ram.ram + DATA, sizeof(s->mem));
 }
 
@@ -101,8 +104,10 @@ static void randomize(void)
     for (int r = 0; r < 16; r++)
         cpu->regs[r] = rnd64();
     cpu->regs[R_ESI] = DATA;
+    cpu->regs[R_ESP] = DATA + 16;   /* stack forms: a return address at DATA + 16 */
     for (unsigned i = 0; i < 32; i++)
         put8(DATA + i, (uint8_t)rand());
+    put64(DATA + 16, 0x2000 + (uint64_t)(rand() & 0xfff));
     cpu->rflags = 2 | (rand() & (CC_O | CC_S | CC_Z | CC_A | CC_P | CC_C));
     cpu->cc.op = CC_OP_EFLAGS;
     if (rand() & 1)
@@ -125,6 +130,10 @@ static void check_form(const uint8_t *code, unsigned n, bool expect_fast)
         return;
     for (int iter = 0; iter < 300; iter++) {
         randomize();
+        /* odd iterations: an enabled DR0 execution breakpoint elsewhere
+         * sends memory forms down the checked (generic) path */
+        cpu->dr[0] = 0xdead0000;
+        cpu->dr[7] = (iter & 1) ? 0x1 : 0;
         LazyFlags cc = cpu->cc;
         uint64_t rflags = cpu->rflags;
         State before, generic, special;
@@ -147,6 +156,8 @@ static void check_form(const uint8_t *code, unsigned n, bool expect_fast)
                       code[0], code[1], (unsigned long long)generic.rflags,
                       (unsigned long long)special.rflags);
         ck_assert(memcmp(generic.mem, special.mem, sizeof(generic.mem)) == 0);
+        ck_assert_msg(generic.rip == special.rip, "form %02x %02x: rip %llx vs %llx", code[0],
+                      code[1], (unsigned long long)generic.rip, (unsigned long long)special.rip);
     }
 }
 
@@ -188,10 +199,52 @@ static void forms32(void)
         FORM(true, 0xc1, (uint8_t)(0xc3 | (r << 3)), 0x20);  /* count 32: masked to 0 */
         FORM(true, 0xd1, (uint8_t)(0xc2 | (r << 3)));        /* shl/shr/sar edx, 1 */
     }
+    /* byte and word forms, memory destinations, MOV m,imm, LEA */
+    FORM(true, 0x00, 0xd8);                                  /* add al, bl */
+    FORM(true, 0x01, 0x46, 0x04);                            /* add [esi+4], eax */
+    for (uint8_t op = 0x00; op < 0x40; op += 8) {            /* op [esi+5], dl ; op dl, [esi+5] */
+        FORM(true, op, 0x56, 0x05);
+        FORM(true, (uint8_t)(op + 2), 0x56, 0x05);
+        FORM(true, 0x66, (uint8_t)(op + 1), 0x4e, 0x06);     /* op [esi+6], cx */
+        FORM(true, 0x66, (uint8_t)(op + 3), 0x4e, 0x06);     /* op cx, [esi+6] */
+        FORM(true, (uint8_t)(op + 4), 0x9c);                 /* op al, 0x9c */
+        FORM(true, 0x66, (uint8_t)(op + 5), 0x34, 0x92);     /* op ax, 0x9234 */
+    }
+    for (uint8_t r = 0; r < 8; r++) {
+        FORM(true, 0x80, (uint8_t)(0x46 | (r << 3)), 0x03, 0xf1);    /* op byte [esi+3], 0xf1 */
+        FORM(true, 0x66, 0x83, (uint8_t)(0x46 | (r << 3)), 0x02, 0x80); /* op word [esi+2], -128 */
+        FORM(true, 0x83, (uint8_t)(0x46 | (r << 3)), 0x08, 0x7f); /* op dword [esi+8], 127 */
+        FORM(true, 0x66, 0x81, (uint8_t)(0xc3 | (r << 3)), 0x34, 0x12); /* op bx, 0x1234 */
+        FORM(true, 0x80, (uint8_t)(0xc1 | (r << 3)), 0x80);  /* op cl, 0x80 */
+    }
+    FORM(true, 0x84, 0xd8);                                  /* test al, bl */
+    FORM(true, 0x66, 0x85, 0x5e, 0x02);                      /* test [esi+2], bx */
+    FORM(true, 0xf6, 0x46, 0x01, 0x81);                      /* test byte [esi+1], 0x81 */
+    FORM(true, 0x66, 0x89, 0x5e, 0x0a);                      /* mov [esi+10], bx */
+    FORM(true, 0x66, 0x8b, 0x5e, 0x0a);                      /* mov bx, [esi+10] */
+    FORM(true, 0x8a, 0x56, 0x07);                            /* mov dl, [esi+7] */
+    FORM(true, 0x88, 0xd9);                                  /* mov cl, bl */
+    FORM(true, 0xb1, 0x7f);                                  /* mov cl, 0x7f */
+    FORM(true, 0x66, 0xb9, 0x34, 0x12);                      /* mov cx, 0x1234 */
+    FORM(true, 0xc6, 0x46, 0x09, 0xaa);                      /* mov byte [esi+9], 0xaa */
+    FORM(true, 0x66, 0xc7, 0x46, 0x0a, 0x55, 0xaa);          /* mov word [esi+10], 0xaa55 */
+    FORM(true, 0xc7, 0x46, 0x0c, 0x78, 0x56, 0x34, 0x92);    /* mov dword [esi+12], imm */
+    FORM(true, 0x8d, 0x44, 0x8e, 0x7c);                      /* lea eax, [esi+ecx*4+0x7c] */
+    FORM(true, 0x8d, 0x9c, 0x9b, 0x00, 0x00, 0x00, 0x80);    /* lea ebx, [ebx+ebx*4+0x80000000] */
+    for (uint8_t cc = 0; cc < 16; cc++) {
+        FORM(true, (uint8_t)(0x70 | cc), 0x10);              /* jcc +0x10 */
+        FORM(true, 0x0f, (uint8_t)(0x80 | cc), 0x00, 0xf0, 0xff, 0xff);   /* jcc -0x1000 */
+    }
+    FORM(true, 0x0f, 0xaf, 0xc3);                            /* imul eax, ebx */
+    FORM(true, 0x0f, 0xaf, 0x56, 0x04);                      /* imul edx, [esi+4] */
+    FORM(true, 0x6b, 0xc9, 0x85);                            /* imul ecx, ecx, -123 */
+    FORM(true, 0x69, 0x46, 0x08, 0x78, 0x56, 0x34, 0x92);    /* imul eax, [esi+8], imm32 */
+    FORM(false, 0x66, 0x0f, 0xaf, 0xc3);                     /* imul ax, bx */
     /* not covered: the generic handlers run them */
-    FORM(false, 0x00, 0xd8);                                 /* add al, bl */
-    FORM(false, 0x01, 0x46, 0x04);                           /* add [esi+4], eax (writes memory) */
+    FORM(false, 0xf0, 0x01, 0x46, 0x04);                     /* lock add [esi+4], eax */
     FORM(false, 0x88, 0xe0);                                 /* mov al, ah */
+    FORM(false, 0x00, 0xe6);                                 /* add dh, ah */
+    FORM(false, 0x66, 0x8d, 0x46, 0x04);                     /* lea ax, [esi+4] */
     FORM(false, 0xc1, 0xc3, 0x03);                           /* rol ebx, 3 */
     FORM(false, 0xd3, 0xe3);                                 /* shl ebx, cl */
 }
@@ -200,6 +253,8 @@ START_TEST(test_fast_prot32)
 {
     mode_prot32();
     forms32();
+    FORM(true, 0xa1, 0x04, 0x30, 0x00, 0x00);                /* mov eax, [0x3004] */
+    FORM(true, 0xa2, 0x05, 0x30, 0x00, 0x00);                /* mov [0x3005], al */
 }
 END_TEST
 
@@ -220,7 +275,36 @@ START_TEST(test_fast_long64)
     FORM(true, 0x48, 0xc1, 0xf8, 0x3f);                      /* sar rax, 63 */
     FORM(true, 0x48, 0xd1, 0xe2);                            /* shl rdx, 1 */
     FORM(true, 0x40, 0x88, 0x76, 0x02);                      /* mov [rsi+2], sil */
-    FORM(false, 0x66, 0x01, 0xd8);                           /* add ax, bx */
+    FORM(true, 0x66, 0x01, 0xd8);                            /* add ax, bx */
+    FORM(true, 0x40, 0x00, 0xfe);                            /* add sil, dil */
+    FORM(true, 0x48, 0x01, 0x4e, 0x08);                      /* add [rsi+8], rcx */
+    FORM(true, 0x48, 0x83, 0x6e, 0x08, 0x01);                /* sub qword [rsi+8], 1 */
+    FORM(true, 0x48, 0xc7, 0x46, 0x10, 0x00, 0x00, 0x00, 0x80); /* mov qword [rsi+16], -2^31 */
+    FORM(true, 0x48, 0x19, 0x5e, 0x10);                      /* sbb [rsi+16], rbx */
+    FORM(true, 0x48, 0x8d, 0x04, 0x49);                      /* lea rax, [rcx+rcx*2] */
+    FORM(true, 0x4c, 0x8d, 0x05, 0x10, 0x00, 0x00, 0x00);    /* lea r8, [rip+0x10] */
+    FORM(true, 0x48, 0xa1, 0x08, 0x30, 0, 0, 0, 0, 0, 0);    /* mov rax, [0x3008] */
+    FORM(true, 0x48, 0x0f, 0xaf, 0xc3);                      /* imul rax, rbx */
+    FORM(true, 0x4c, 0x0f, 0xaf, 0x46, 0x08);                /* imul r8, [rsi+8] */
+    FORM(true, 0x48, 0x6b, 0xd2, 0x81);                      /* imul rdx, rdx, -127 */
+    FORM(true, 0x48, 0x69, 0xc1, 0x00, 0x00, 0x00, 0x80);    /* imul rax, rcx, -2^31 */
+    FORM(true, 0x53);                                        /* push rbx */
+    FORM(true, 0x41, 0x54);                                  /* push r12 */
+    FORM(true, 0x54);                                        /* push rsp */
+    FORM(true, 0x6a, 0x80);                                  /* push -128 */
+    FORM(true, 0x68, 0x78, 0x56, 0x34, 0x92);                /* push imm32 (sign-extended) */
+    FORM(true, 0x5d);                                        /* pop rbp */
+    FORM(true, 0x41, 0x5f);                                  /* pop r15 */
+    FORM(true, 0x5c);                                        /* pop rsp */
+    FORM(true, 0x8f, 0xc1);                                  /* pop rcx (8F /0) */
+    FORM(true, 0xe8, 0x00, 0x01, 0x00, 0x00);                /* call +0x100 */
+    FORM(true, 0xe8, 0x00, 0xf0, 0xff, 0xff);                /* call -0x1000 */
+    FORM(true, 0xff, 0xd6);                                  /* call rsi */
+    FORM(true, 0xc3);                                        /* ret */
+    FORM(true, 0xc2, 0x08, 0x00);                            /* ret 8 */
+    FORM(false, 0x66, 0x53);                                 /* push bx */
+    FORM(false, 0xff, 0x76, 0x08);                           /* push qword [rsi+8] */
+    FORM(true, 0x67, 0x48, 0x8d, 0x44, 0x0e, 0x80);          /* lea rax, [esi+ecx-128] */
 }
 END_TEST
 
