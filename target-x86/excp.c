@@ -8,7 +8,6 @@
  */
 #include <setjmp.h>
 
-#include "accel/debug.h"   /* gdb watchpoints on delivery pushes */
 #include "core/log.h"
 #include "core/main-loop.h"
 #include "core/runstate.h"
@@ -108,7 +107,6 @@ static void push16_real(X86CPU *cpu, uint64_t *sp, uint16_t v)
     uint64_t mask = cpu->stack32 ? 0xffffffffull : 0xffff;
     *sp = (*sp - 2) & mask;
     x86_write_lin(cpu, cpu->seg[R_SS].base + *sp, v, 2, false);
-    debug_sys_access(cpu, cpu->seg[R_SS].base + *sp, 2, true);
 }
 
 static void interrupt_real(X86CPU *cpu, int vector, uint64_t ret_ip)

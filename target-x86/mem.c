@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/main-loop.h"
+#include "accel/debug.h"   /* gdb watchpoints on system accesses */
 #include "softmmu/memory.h"
 #include "softmmu/tlb.h"
 #include "target-x86/cpu.h"
@@ -329,14 +330,21 @@ static int lin_mmu_index(X86CPU *cpu, bool user)
     return user ? MMU_USER_IDX : MMU_KSMAP_IDX;
 }
 
+/* The CPU's own accesses (descriptor tables, stacks of event delivery, TSS):
+ * gdb watchpoints see them too (debug_sys_access). */
 uint64_t x86_read_lin(X86CPU *cpu, uint64_t lin, unsigned size, bool user)
 {
-    return read_idx(cpu, wrap_lin(cpu, lin), size, ACC_READ, lin_mmu_index(cpu, user));
+    lin = wrap_lin(cpu, lin);
+    uint64_t v = read_idx(cpu, lin, size, ACC_READ, lin_mmu_index(cpu, user));
+    debug_sys_access(cpu, lin, size, false);
+    return v;
 }
 
 void x86_write_lin(X86CPU *cpu, uint64_t lin, uint64_t val, unsigned size, bool user)
 {
-    write_idx(cpu, wrap_lin(cpu, lin), val, size, lin_mmu_index(cpu, user));
+    lin = wrap_lin(cpu, lin);
+    write_idx(cpu, lin, val, size, lin_mmu_index(cpu, user));
+    debug_sys_access(cpu, lin, size, true);
 }
 
 /* ---- instruction fetch ---- */

@@ -3,7 +3,6 @@
  * with the protected-mode checks, LLDT/LTR, LAR/LSL/VERR/VERW, and the
  * stack helpers used by interrupt delivery and far control transfers.
  */
-#include "accel/debug.h"   /* gdb watchpoints on the CPU's own stack accesses */
 #include "target-x86/cpu.h"
 #include "target-x86/cpu-internal.h"
 
@@ -358,14 +357,12 @@ void x86_stack_push(X86CPU *cpu, StackPtr *s, uint64_t val, unsigned size)
     check_stack_limit(cpu, s, sp, size);
     s->sp = sp;
     x86_write_lin(cpu, s->base + s->sp, val, size, s->user);
-    debug_sys_access(cpu, s->base + s->sp, size, true);
 }
 
 uint64_t x86_stack_pop(X86CPU *cpu, StackPtr *s, unsigned size)
 {
     check_stack_limit(cpu, s, s->sp, size);
     uint64_t v = x86_read_lin(cpu, s->base + s->sp, size, s->user);
-    debug_sys_access(cpu, s->base + s->sp, size, false);
     s->sp = (s->sp + size) & s->mask;
     return v;
 }

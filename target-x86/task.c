@@ -3,7 +3,6 @@
  * through a task gate, IRET with NT) with the busy-bit and NT rules of SDM
  * vol. 3 section 7.3, and the inner-level stack lookup in the current TSS.
  */
-#include "accel/debug.h"   /* gdb watchpoints on TSS saves and loads */
 #include "core/log.h"
 #include "softmmu/tlb.h"
 #include "target-x86/cpu.h"
@@ -56,7 +55,6 @@ static void save_task(X86CPU *cpu, const TSSLayout *l, uint64_t next_rip, uint64
         x86_write_lin(cpu, base + l->regs + i * l->size, cpu->regs[i], l->size, false);
     for (unsigned i = 0; i < (l == &tss32 ? 6u : 4u); i++)
         x86_write_lin(cpu, base + l->segs + i * l->size, cpu->seg[i].selector, 2, false);
-    debug_sys_access(cpu, base + l->ip, l->segs + (l == &tss32 ? 6u : 4u) * l->size - l->ip, true);
 }
 
 typedef struct NewTask {
@@ -75,7 +73,6 @@ static void read_task(X86CPU *cpu, uint64_t base, const TSSLayout *l, NewTask *t
         bool has = l == &tss32 || i < 4;
         t->segs[i] = has ? (uint16_t)x86_read_lin(cpu, base + l->segs + i * l->size, 2, false) : 0;
     }
-    debug_sys_access(cpu, base + l->ip, l->segs + (l == &tss32 ? 6u : 4u) * l->size - l->ip, false);
     t->ldt = (uint16_t)x86_read_lin(cpu, base + l->ldt, 2, false);
 }
 

@@ -2,7 +2,7 @@
 """Drive the real gdb (batch mode) and raw protocol clients against vessel's gdb stub.
 
 usage: run-gdb-test.py --vessel VESSEL --rom ROM --case NAME [--gdb GDB]
-Cases: modes, interrupt, hostile, unix, i386 (gdbguest.asm); syswatch, step (gdbsys.asm).  Exit 77 (skip) if gdb is missing.
+Cases: modes, interrupt, hostile, unix, i386 (gdbguest.asm); syswatch, sysread, step (gdbsys.asm).  Exit 77 (skip) if gdb is missing.
 The guest (gdbguest.asm) lists its labels at ROM offset 0xFF00.
 """
 import argparse
@@ -307,6 +307,26 @@ def case_syswatch(args):
         v.kill()
 
 
+def case_sysread(args):
+    """A read watchpoint on the IDT entry of vector 0x40: the CPU's own read of
+    the gate while delivering INT 0x40 stops in the handler."""
+    L = labels(args.rom, SYS_LABELS)
+    gate = 0x3000 + 0x40 * 16          # IDT64_BASE in tests/guest/lib/rom.inc
+    port = free_port()
+    v = Vessel(args, 'tcp::%d' % port)
+    try:
+        time.sleep(0.3)
+        out = run_gdb(args, ':%d' % port, [
+            'break *0x%x' % L['int_bp'], 'continue', 'delete',
+            'rwatch *(long*)0x%x' % gate, 'continue', 'p/x $pc', 'delete', 'kill'])
+        expect(out, 'Hardware read watchpoint 2: *(long*)0x%x' % gate,
+               '$1 = 0x%x' % L['int_handler'], vessel=v)
+        if v.wait() != 0:
+            fail('kill did not end vessel', v.output())
+    finally:
+        v.kill()
+
+
 def case_step(args):
     """Stepping with an interrupt pending does not enter its handler unless
     Qqemu.sstep allows it; stepping over HLT returns, and stepping a halted vCPU
@@ -349,7 +369,7 @@ def main():
         print('SKIP: gdb not found')
         sys.exit(77)
     {'modes': case_modes, 'interrupt': case_interrupt, 'hostile': case_hostile,
-     'unix': case_unix, 'i386': case_i386, 'syswatch': case_syswatch,
+     'unix': case_unix, 'i386': case_i386, 'syswatch': case_syswatch, 'sysread': case_sysread,
      'step': case_step}[args.case](args)
     print('PASS')
 
