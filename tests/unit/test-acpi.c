@@ -16,6 +16,7 @@
 #include "hw/acpi/tables.h"
 #include "hw/misc/fw_cfg.h"
 #include "softmmu/memory.h"
+#include "unit-test.h"
 
 #define TABLES_ADDR 0x7fe0000ull
 #define RSDP_ADDR   0xf5a40ull
@@ -465,29 +466,9 @@ START_TEST(test_install_direct)
 }
 END_TEST
 
-static Suite *acpi_suite(void)
-{
-    Suite *s = suite_create("acpi");
-    TCase *tc = tcase_create("core");
-    tcase_add_checked_fixture(tc, NULL, teardown);
-    tcase_add_test(tc, test_aml_encoding);
-    tcase_add_test(tc, test_loader_script);
-    tcase_add_test(tc, test_rsdp_and_checksums);
-    tcase_add_test(tc, test_fadt);
-    tcase_add_test(tc, test_madt);
-    tcase_add_test(tc, test_dsdt_s5);
-    tcase_add_test(tc, test_dsdt_isa_devices);
-    tcase_add_test(tc, test_fw_cfg_files);
-    tcase_add_test(tc, test_install_direct);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 int main(void)
 {
-    SRunner *sr = srunner_create(acpi_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_tcase("acpi", "core", NULL, teardown, UNIT_TESTS(
+        test_aml_encoding, test_loader_script, test_rsdp_and_checksums, test_fadt, test_madt,
+        test_dsdt_s5, test_dsdt_isa_devices, test_fw_cfg_files, test_install_direct));
 }

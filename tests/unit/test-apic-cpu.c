@@ -13,6 +13,7 @@
 #include "target-x86/cpu-internal.h"
 #include "target-x86/lock-rmw.h"
 #include "x86-test-machine.h"
+#include "unit-test.h"
 
 #define MSR_APIC_BASE 0x1b
 #define MSR_DEADLINE 0x6e0
@@ -280,26 +281,15 @@ END_TEST
 static Suite *apic_cpu_suite(void)
 {
     Suite *s = suite_create("apic-cpu");
-    TCase *tc = tcase_create("core");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    TCase *tc = unit_tcase(s, "core", setup, teardown, UNIT_TESTS(
+        test_apic_base_msr, test_tsc_deadline_msr, test_cr8_is_tpr, test_init_sipi_back_to_back,
+        test_a20_mask, test_lock_rmw_commit_keeps_neighbours,
+        test_lock_rmw_restarts_after_plain_store, test_lock_rmw_threads_lose_nothing));
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_apic_base_msr);
-    tcase_add_test(tc, test_tsc_deadline_msr);
-    tcase_add_test(tc, test_cr8_is_tpr);
-    tcase_add_test(tc, test_init_sipi_back_to_back);
-    tcase_add_test(tc, test_a20_mask);
-    tcase_add_test(tc, test_lock_rmw_commit_keeps_neighbours);
-    tcase_add_test(tc, test_lock_rmw_restarts_after_plain_store);
-    tcase_add_test(tc, test_lock_rmw_threads_lose_nothing);
-    suite_add_tcase(s, tc);
     return s;
 }
 
 int main(void)
 {
-    SRunner *sr = srunner_create(apic_cpu_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_suite(apic_cpu_suite());
 }

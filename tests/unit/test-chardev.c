@@ -24,6 +24,7 @@
 #include "core/main-loop.h"
 #include "core/runstate.h"
 #include "hw/char/serial.h"
+#include "unit-test.h"
 
 /* ---- a recording front end ---- */
 static uint8_t rx[1024];
@@ -640,43 +641,30 @@ END_TEST
 static Suite *chardev_suite(void)
 {
     Suite *s = suite_create("chardev");
-    TCase *tc = tcase_create("core");
+    TCase *tc = unit_tcase(s, "core", NULL, NULL, NULL);
     tcase_set_timeout(tc, 30);
     tcase_add_loop_test(tc, test_bad_specs, 0, (int)G_N_ELEMENTS(bad_specs));
-    tcase_add_test(tc, test_null_backends);
-    tcase_add_test(tc, test_feed_honours_can_read);
-    tcase_add_test(tc, test_file_backend);
+    unit_add_tests(tc, UNIT_TESTS(test_null_backends, test_feed_honours_can_read,
+                                  test_file_backend));
     tcase_add_loop_test(tc, test_mux_filter, 0, (int)G_N_ELEMENTS(mux_rows));
-    tcase_add_test(tc, test_mux_escape_across_calls);
-    suite_add_tcase(s, tc);
+    unit_add_tests(tc, UNIT_TESTS(test_mux_escape_across_calls));
 
-    TCase *tcp = tcase_create("tcp");
+    TCase *tcp = unit_tcase(s, "tcp", NULL, NULL, UNIT_TESTS(
+        test_tcp_server_nowait, test_tcp_one_client_at_a_time, test_tcp_client,
+        test_tcp_client_refused, test_tcp_server_waits_for_client, test_tcp_wait_ends_on_shutdown,
+        test_tcp_into_uart_flow_control));
     tcase_set_timeout(tcp, 30);
-    tcase_add_test(tcp, test_tcp_server_nowait);
-    tcase_add_test(tcp, test_tcp_one_client_at_a_time);
-    tcase_add_test(tcp, test_tcp_client);
-    tcase_add_test(tcp, test_tcp_client_refused);
-    tcase_add_test(tcp, test_tcp_server_waits_for_client);
-    tcase_add_test(tcp, test_tcp_wait_ends_on_shutdown);
-    tcase_add_test(tcp, test_tcp_into_uart_flow_control);
-    suite_add_tcase(s, tcp);
 
-    TCase *st = tcase_create("stdio");
-    tcase_add_checked_fixture(st, stdio_setup, stdio_teardown);
-    tcase_add_test(st, test_stdio_pipes);
-    tcase_add_test(st, test_stdio_throttled);
+    TCase *st = unit_tcase(s, "stdio", stdio_setup, stdio_teardown, UNIT_TESTS(
+        test_stdio_pipes, test_stdio_throttled));
     tcase_add_loop_test(st, test_stdio_terminal_modes, 0, (int)G_N_ELEMENTS(tty_rows));
-    suite_add_tcase(s, st);
     return s;
 }
 
 int main(void)
 {
     signal(SIGPIPE, SIG_DFL); /* a write to a dead socket must not raise it */
-    SRunner *sr = srunner_create(chardev_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int rc = unit_run_suite(chardev_suite());
     chardev_close_all();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rc;
 }

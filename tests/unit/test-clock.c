@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/clock.h"
+#include "unit-test.h"
 
 static int fired[8];
 static int order[8];
@@ -129,17 +130,7 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("clock");
-    TCase *tc = tcase_create("timers");
-    tcase_add_test(tc, test_icount_timers_in_order);
-    tcase_add_test(tc, test_icount_shift_and_warp);
-    tcase_add_test(tc, test_virtual_clock_pauses);
-    tcase_add_test(tc, test_rearm_from_callback);
-    tcase_add_test(tc, test_muldiv64_wide_products);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_tcase("clock", "timers", NULL, NULL, UNIT_TESTS(
+        test_icount_timers_in_order, test_icount_shift_and_warp, test_virtual_clock_pauses,
+        test_rearm_from_callback, test_muldiv64_wide_products));
 }

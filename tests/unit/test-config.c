@@ -9,6 +9,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "unit-test.h"
 
 static bool parse(VesselConfig *cfg, char **err, const char *first, ...)
 {
@@ -117,17 +118,6 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("config");
-    TCase *tc = tcase_create("parse");
-    tcase_add_test(tc, test_sizes);
-    tcase_add_test(tc, test_uint);
-    tcase_add_test(tc, test_defaults_and_flags);
-    tcase_add_test(tc, test_errors);
-    tcase_add_test(tc, test_log_items);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_tcase("config", "parse", NULL, NULL, UNIT_TESTS(
+        test_sizes, test_uint, test_defaults_and_flags, test_errors, test_log_items));
 }

@@ -11,6 +11,7 @@
 
 #include "target-x86/cpu-internal.h"
 #include "target-x86/decode.h"
+#include "unit-test.h"
 
 /* The audited CPU model (see .notes/issue3-audit.md): change together with cpuid.c. */
 #define L1_EDX 0x0789bb7fu  /* FPU VME DE PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT CLFSH
@@ -213,25 +214,10 @@ START_TEST(test_msrs_follow_cpuid)
 }
 END_TEST
 
-static Suite *cpuid_suite(void)
-{
-    Suite *s = suite_create("cpuid");
-    TCase *tc = tcase_create("model");
-    tcase_add_checked_fixture(tc, tm_setup, tm_teardown);
-    tcase_add_test(tc, test_feature_words_are_the_audited_model);
-    tcase_add_test(tc, test_advertised_instructions_decode);
-    tcase_add_test(tc, test_unadvertised_instructions_are_absent);
-    tcase_add_test(tc, test_cr4_bits_follow_cpuid);
-    tcase_add_test(tc, test_msrs_follow_cpuid);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 int main(void)
 {
-    SRunner *sr = srunner_create(cpuid_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return unit_run_tcase("cpuid", "model", tm_setup, tm_teardown, UNIT_TESTS(
+        test_feature_words_are_the_audited_model, test_advertised_instructions_decode,
+        test_unadvertised_instructions_are_absent, test_cr4_bits_follow_cpuid,
+        test_msrs_follow_cpuid));
 }

@@ -13,6 +13,7 @@
 
 #include "target-x86/cpu.h"
 #include "target-x86/decode.h"
+#include "unit-test.h"
 
 typedef struct Buf {
     const uint8_t *b;
@@ -159,30 +160,10 @@ static bool hex_to_bytes(const char *hex, uint8_t *out, size_t n)
     return true;
 }
 
-/* tests/unit/data/NAME: next to this source file (__FILE__ is relative to
- * the build directory when meson runs the test), else relative to the
- * executable (BUILD/tests/unit/test-decode, BUILD inside the source tree). */
-static char *data_path(const char *name)
-{
-    static char path[4096];
-    char file[4096];
-    snprintf(file, sizeof(file), "%s", __FILE__);
-    snprintf(path, sizeof(path), "%s/data/%s", dirname(file), name);
-    if (access(path, R_OK) == 0)
-        return path;
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        snprintf(path, sizeof(path), "%s/../../../tests/unit/data/%s", dirname(exe), name);
-    }
-    return path;
-}
-
 static int check_reference(const char *name, const X86DecodeMode *mode, int *lines)
 {
-    FILE *f = fopen(data_path(name), "r");
-    ck_assert_msg(f != NULL, "cannot open %s", data_path(name));
+    FILE *f = fopen(unit_data_path(name), "r");
+    ck_assert_msg(f != NULL, "cannot open %s", unit_data_path(name));
     char line[512];
     int failures = 0, index = 0;
     *lines = 0;
@@ -401,20 +382,9 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("decode");
-    TCase *tc = tcase_create("decode");
+    TCase *tc = unit_tcase(s, "decode", NULL, NULL, UNIT_TESTS(
+        test_rex_and_sizes, test_addressing, test_invalid, test_random_bytes, test_table_rows,
+        test_ref64, test_ref32, test_ref16));
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_rex_and_sizes);
-    tcase_add_test(tc, test_addressing);
-    tcase_add_test(tc, test_invalid);
-    tcase_add_test(tc, test_random_bytes);
-    tcase_add_test(tc, test_table_rows);
-    tcase_add_test(tc, test_ref64);
-    tcase_add_test(tc, test_ref32);
-    tcase_add_test(tc, test_ref16);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_suite(s);
 }

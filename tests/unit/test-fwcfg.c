@@ -9,39 +9,33 @@
 
 #include "hw/misc/fw_cfg.h"
 #include "softmmu/memory.h"
+#include "unit-test.h"
+#include "unit-io.h"
 
 #define RAM_SIZE (1u << 20)
 
-static MemoryRegion sys_root, ram, io_root;
-static AddressSpace sys_as, io_as;
+static UnitMem mem;
+static UnitIo pio;
 static FWCfgState *fw;
 
 static void setup(void)
 {
-    memory_region_init_container(&sys_root, "system", 0);
-    ck_assert(memory_region_init_ram(&ram, "ram", RAM_SIZE));
-    memory_region_add_subregion(&sys_root, 0, &ram);
-    address_space_init(&sys_as, &sys_root, "memory");
-    memory_region_init_container(&io_root, "io", 0x10000);
-    address_space_init(&io_as, &io_root, "io");
-    fw = fw_cfg_new(&sys_as);
-    fw_cfg_map(fw, &io_root);
+    unit_mem_init(&mem, RAM_SIZE);
+    unit_io_init(&pio, "io");
+    fw = fw_cfg_new(&mem.as);
+    fw_cfg_map(fw, &pio.root);
 }
 
 static void teardown(void)
 {
     fw_cfg_free(fw);
-    address_space_destroy(&io_as);
-    address_space_destroy(&sys_as);
-    memory_region_destroy(&io_root);
-    memory_region_del_subregion(&sys_root, &ram);
-    memory_region_destroy(&ram);
-    memory_region_destroy(&sys_root);
+    unit_io_destroy(&pio);
+    unit_mem_destroy(&mem);
 }
 
-static void outw(uint16_t port, uint16_t v) { address_space_st(&io_as, port, v, 2); }
-static void outl(uint16_t port, uint32_t v) { address_space_st(&io_as, port, v, 4); }
-static uint8_t inb(uint16_t port) { return (uint8_t)address_space_ld(&io_as, port, 1, NULL); }
+static void outw(uint16_t port, uint16_t v) { address_space_st(&pio.as, port, v, 2); }
+static void outl(uint16_t port, uint32_t v) { address_space_st(&pio.as, port, v, 4); }
+static uint8_t inb(uint16_t port) { return (uint8_t)address_space_ld(&pio.as, port, 1, NULL); }
 
 static void read_item(uint16_t key, uint8_t *buf, size_t len)
 {
@@ -65,11 +59,11 @@ static uint32_t dma(uint64_t desc, uint32_t control, uint32_t len, uint64_t addr
     memcpy(d, &c, 4);
     memcpy(d + 4, &l, 4);
     memcpy(d + 8, &a, 8);
-    ck_assert_int_eq(address_space_write(&sys_as, desc, d, 16), MEMTX_OK);
+    ck_assert_int_eq(address_space_write(&mem.as, desc, d, 16), MEMTX_OK);
     outl(0x514, GUINT32_TO_BE((uint32_t)(desc >> 32)));
     outl(0x518, GUINT32_TO_BE((uint32_t)desc));
     uint32_t res;
-    address_space_read(&sys_as, desc, &res, 4);
+    address_space_read(&mem.as, desc, &res, 4);
     return GUINT32_FROM_BE(res);
 }
 
@@ -118,12 +112,12 @@ START_TEST(test_unknown_selector)
     read_item(0x8015, buf, 4);
     ck_assert(!buf[0] && !buf[3]);
     /* DMA read of an unknown item zero-fills. */
-    memset(ram.ram + 0x2000, 0xaa, 64);
+    memset(mem.ram.ram + 0x2000, 0xaa, 64);
     ck_assert_int_eq(dma(0x1000, (0x1234u << 16) | FW_CFG_DMA_CTL_SELECT | FW_CFG_DMA_CTL_READ,
                          32, 0x2000), 0);
     for (int i = 0; i < 32; i++)
-        ck_assert_int_eq(ram.ram[0x2000 + i], 0);
-    ck_assert_int_eq(ram.ram[0x2020], 0xaa);
+        ck_assert_int_eq(mem.ram.ram[0x2000 + i], 0);
+    ck_assert_int_eq(mem.ram.ram[0x2020], 0xaa);
 }
 END_TEST
 
@@ -168,15 +162,15 @@ START_TEST(test_dma_read_skip_select)
     uint32_t ctl = ((uint32_t)sel << 16) | FW_CFG_DMA_CTL_SELECT | FW_CFG_DMA_CTL_SKIP;
     ck_assert_int_eq(dma(0x1000, ctl, 6, 0), 0);
     ck_assert_int_eq(dma(0x1000, FW_CFG_DMA_CTL_READ, 5, 0x3000), 0);
-    ck_assert(!memcmp(ram.ram + 0x3000, "world", 5));
+    ck_assert(!memcmp(mem.ram.ram + 0x3000, "world", 5));
     /* Oversized read: the rest of the item is zero-filled. */
-    memset(ram.ram + 0x4000, 0xee, 64);
+    memset(mem.ram.ram + 0x4000, 0xee, 64);
     ctl = ((uint32_t)sel << 16) | FW_CFG_DMA_CTL_SELECT | FW_CFG_DMA_CTL_READ;
     ck_assert_int_eq(dma(0x1000, ctl, 40, 0x4000), 0);
-    ck_assert(!memcmp(ram.ram + 0x4000, "hello world", 11));
+    ck_assert(!memcmp(mem.ram.ram + 0x4000, "hello world", 11));
     for (int i = 11; i < 40; i++)
-        ck_assert_int_eq(ram.ram[0x4000 + i], 0);
-    ck_assert_int_eq(ram.ram[0x4000 + 40], 0xee);
+        ck_assert_int_eq(mem.ram.ram[0x4000 + i], 0);
+    ck_assert_int_eq(mem.ram.ram[0x4000 + 40], 0xee);
     /* A data-port read continues after the DMA transfer (at the end: 0). */
     ck_assert_int_eq(inb(0x511), 0);
 }
@@ -191,7 +185,7 @@ START_TEST(test_dma_bad_address)
     ck_assert_int_eq(dma(0x1000, ctl, 11, 0xfff00000ull) & FW_CFG_DMA_CTL_ERROR, 1);
     /* Huge length running off the end of RAM: error, RAM before the end filled. */
     ck_assert_int_eq(dma(0x1000, ctl, 0xffffffffu, RAM_SIZE - 0x100) & FW_CFG_DMA_CTL_ERROR, 1);
-    ck_assert(!memcmp(ram.ram + RAM_SIZE - 0x100, "hello world", 11));
+    ck_assert(!memcmp(mem.ram.ram + RAM_SIZE - 0x100, "hello world", 11));
     /* Address that would wrap past 2^64. */
     ck_assert_int_eq(dma(0x1000, ctl, 0x1000, UINT64_MAX - 4) & FW_CFG_DMA_CTL_ERROR, 1);
     /* Descriptor itself outside RAM: nothing happens, no crash. */
@@ -216,7 +210,7 @@ START_TEST(test_dma_write)
 {
     int sel = fw_cfg_add_file_writable(fw, "etc/wr", g_malloc0(8), 8, on_write, NULL);
     ck_assert_int_ge(sel, 0);
-    memcpy(ram.ram + 0x5000, "ABCDEFGHIJ", 10);
+    memcpy(mem.ram.ram + 0x5000, "ABCDEFGHIJ", 10);
     uint32_t ctl = ((uint32_t)sel << 16) | FW_CFG_DMA_CTL_SELECT | FW_CFG_DMA_CTL_SKIP;
     ck_assert_int_eq(dma(0x1000, ctl, 2, 0), 0);
     ck_assert_int_eq(dma(0x1000, FW_CFG_DMA_CTL_WRITE, 4, 0x5000), 0);
@@ -233,27 +227,9 @@ START_TEST(test_dma_write)
 }
 END_TEST
 
-static Suite *fwcfg_suite(void)
-{
-    Suite *s = suite_create("fwcfg");
-    TCase *tc = tcase_create("core");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_signature_and_id);
-    tcase_add_test(tc, test_integers);
-    tcase_add_test(tc, test_unknown_selector);
-    tcase_add_test(tc, test_directory);
-    tcase_add_test(tc, test_dma_read_skip_select);
-    tcase_add_test(tc, test_dma_bad_address);
-    tcase_add_test(tc, test_dma_write);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 int main(void)
 {
-    SRunner *sr = srunner_create(fwcfg_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_tcase("fwcfg", "core", setup, teardown, UNIT_TESTS(
+        test_signature_and_id, test_integers, test_unknown_selector, test_directory,
+        test_dma_read_skip_select, test_dma_bad_address, test_dma_write));
 }

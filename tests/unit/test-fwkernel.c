@@ -17,6 +17,7 @@
 #include "hw/x86/pc-fwkernel.h"
 #include "hw/x86/pc.h"
 #include "hw/x86/pc-internal.h"
+#include "unit-test.h"
 
 #define SETUP_SECTS 3
 #define SETUP_LEN ((SETUP_SECTS + 1) * 512)
@@ -264,17 +265,6 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("fwkernel");
-    TCase *tc = tcase_create("fwkernel");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_rom_image);
-    tcase_add_test(tc, test_kernel_in_fw_cfg);
-    tcase_add_test(tc, test_errors);
-    tcase_add_test(tc, test_direct_boot_has_no_rom);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_tcase("fwkernel", "fwkernel", setup, teardown, UNIT_TESTS(
+        test_rom_image, test_kernel_in_fw_cfg, test_errors, test_direct_boot_has_no_rom));
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/gdbstub.h"
+#include "unit-test.h"
 
 static GString *out;
 static uint8_t mem[256];
@@ -256,20 +257,7 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("gdbstub");
-    TCase *tc = tcase_create("engine");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_framing);
-    tcase_add_test(tc, test_overlong);
-    tcase_add_test(tc, test_regs);
-    tcase_add_test(tc, test_memory);
-    tcase_add_test(tc, test_run_control);
-    tcase_add_test(tc, test_queries);
-    tcase_add_test(tc, test_sstep);
-    suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_tcase("gdbstub", "engine", setup, teardown, UNIT_TESTS(
+        test_framing, test_overlong, test_regs, test_memory, test_run_control, test_queries,
+        test_sstep));
 }

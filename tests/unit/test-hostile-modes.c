@@ -14,6 +14,7 @@
 #include "core/runstate.h"
 #include "target-x86/cpu-internal.h"
 #include "target-x86/exec.h"
+#include "unit-test.h"
 
 #define HANDLER_PA 0x0500u      /* HLT; JMP back to the HLT */
 #define GDT_PA     0x1000u
@@ -32,13 +33,7 @@
 enum { M_VM86, M_COMPAT0, M_COMPAT3, M_PROT3, M_LONG3, NB_MODES };
 
 static uint64_t rng_state;
-static uint64_t rng(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static uint64_t rng(void) { return tm_xorshift64(&rng_state); }
 
 static uint64_t desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
 {
@@ -197,23 +192,14 @@ END_TEST
 static Suite *hostile_suite(void)
 {
     Suite *s = suite_create("hostile-modes");
-    TCase *tc = tcase_create("random");
+    TCase *tc = unit_tcase(s, "random", tm_setup, tm_teardown, UNIT_TESTS(
+        test_random_code_vm86, test_random_code_compat_cpl0, test_random_code_compat_cpl3,
+        test_random_code_prot32_cpl3, test_random_code_long64_cpl3));
     tcase_set_timeout(tc, 120);
-    tcase_add_checked_fixture(tc, tm_setup, tm_teardown);
-    tcase_add_test(tc, test_random_code_vm86);
-    tcase_add_test(tc, test_random_code_compat_cpl0);
-    tcase_add_test(tc, test_random_code_compat_cpl3);
-    tcase_add_test(tc, test_random_code_prot32_cpl3);
-    tcase_add_test(tc, test_random_code_long64_cpl3);
-    suite_add_tcase(s, tc);
     return s;
 }
 
 int main(void)
 {
-    SRunner *sr = srunner_create(hostile_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return unit_run_suite(hostile_suite());
 }

@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "hw/timer/hpet.h"
+#include "unit-test.h"
 
 #define NR_LINES 24
 static int level[NR_LINES], edges[NR_LINES];
@@ -204,21 +205,7 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("hpet");
-    TCase *tc = tcase_create("core");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_capabilities);
-    tcase_add_test(tc, test_counter);
-    tcase_add_test(tc, test_oneshot_edge);
-    tcase_add_test(tc, test_level_status);
-    tcase_add_test(tc, test_periodic);
-    tcase_add_test(tc, test_32bit_mode);
-    tcase_add_test(tc, test_legacy_replacement);
-    tcase_add_test(tc, test_hostile);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_tcase("hpet", "core", setup, teardown, UNIT_TESTS(
+        test_capabilities, test_counter, test_oneshot_edge, test_level_status, test_periodic,
+        test_32bit_mode, test_legacy_replacement, test_hostile));
 }

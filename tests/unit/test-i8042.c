@@ -16,9 +16,10 @@
 #include "hw/misc/port92.h"
 #include "hw/misc/resetctl.h"
 #include "softmmu/memory.h"
+#include "unit-test.h"
+#include "unit-io.h"
 
-static MemoryRegion io_root;
-static AddressSpace io_as;
+static UnitIo pio;
 static I8042State *kbc;
 static Port92State *p92;
 static ResetCtlState *rc;
@@ -33,18 +34,7 @@ static void record(void *opaque, int n, int l)
     changes[n]++;
 }
 
-static void outb(uint16_t port, uint8_t v)
-{
-    ck_assert_int_eq(address_space_st(&io_as, port, v, 1), MEMTX_OK);
-}
-
-static uint8_t inb(uint16_t port)
-{
-    MemTxResult r;
-    uint8_t v = (uint8_t)address_space_ld(&io_as, port, 1, &r);
-    ck_assert_int_eq(r, MEMTX_OK);
-    return v;
-}
+UNIT_IO_PORT_HELPERS(pio)
 
 static bool obf(void)
 {
@@ -78,8 +68,7 @@ static void write_ctr(uint8_t v)
 
 static void setup(void)
 {
-    memory_region_init_container(&io_root, "io", 0x10000);
-    address_space_init(&io_as, &io_root, "I/O");
+    unit_io_init(&pio, "I/O");
     IRQLine irq1, irq12, a20;
     irq_init(&irq1, record, NULL, 0);
     irq_init(&irq12, record, NULL, 1);
@@ -87,11 +76,11 @@ static void setup(void)
     memset(level, 0, sizeof(level));
     memset(changes, 0, sizeof(changes));
     kbc = i8042_new(&irq1, &irq12, &a20);
-    i8042_map(kbc, &io_root);
+    i8042_map(kbc, &pio.root);
     p92 = port92_new(&a20);
-    port92_map(p92, &io_root);
+    port92_map(p92, &pio.root);
     rc = resetctl_new();
-    resetctl_map(rc, &io_root);
+    resetctl_map(rc, &pio.root);
     (void)runstate_take_request();
 }
 
@@ -101,8 +90,7 @@ static void teardown(void)
     port92_free(p92);
     resetctl_free(rc);
     (void)runstate_take_request();
-    address_space_destroy(&io_as);
-    memory_region_destroy(&io_root);
+    unit_io_destroy(&pio);
 }
 
 START_TEST(test_power_on_state)
@@ -457,36 +445,12 @@ START_TEST(test_hostile_values)
 }
 END_TEST
 
-static Suite *i8042_suite(void)
-{
-    Suite *s = suite_create("i8042");
-    TCase *tc = tcase_create("i8042");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_power_on_state);
-    tcase_add_test(tc, test_self_tests);
-    tcase_add_test(tc, test_command_byte);
-    tcase_add_test(tc, test_output_port_a20);
-    tcase_add_test(tc, test_reset_commands);
-    tcase_add_test(tc, test_keyboard_replies_translated);
-    tcase_add_test(tc, test_keyboard_commands_untranslated);
-    tcase_add_test(tc, test_key_events_translated_to_set1);
-    tcase_add_test(tc, test_key_events_raw_set2_and_set1);
-    tcase_add_test(tc, test_queue_and_disable);
-    tcase_add_test(tc, test_aux_device);
-    tcase_add_test(tc, test_mouse_packets);
-    tcase_add_test(tc, test_controller_reset);
-    tcase_add_test(tc, test_port92);
-    tcase_add_test(tc, test_reset_control_cf9);
-    tcase_add_test(tc, test_hostile_values);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 int main(void)
 {
-    SRunner *sr = srunner_create(i8042_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_tcase("i8042", "i8042", setup, teardown, UNIT_TESTS(
+        test_power_on_state, test_self_tests, test_command_byte, test_output_port_a20,
+        test_reset_commands, test_keyboard_replies_translated, test_keyboard_commands_untranslated,
+        test_key_events_translated_to_set1, test_key_events_raw_set2_and_set1,
+        test_queue_and_disable, test_aux_device, test_mouse_packets, test_controller_reset,
+        test_port92, test_reset_control_cf9, test_hostile_values));
 }

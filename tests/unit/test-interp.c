@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "target-x86/exec.h"
+#include "unit-test.h"
 
 #define CODE 0x1000u
 #define DATA 0x3000u
@@ -21,20 +22,14 @@
 
 static void set_flat_segs(uint32_t code_attr, uint32_t data_attr, uint32_t limit)
 {
-    x86_set_seg_cache(cpu, R_CS, 0x08, 0, limit, code_attr);
-    for (int s = R_ES; s <= R_GS; s++)
-        if (s != R_CS)
-            x86_set_seg_cache(cpu, s, 0x10, 0, limit, data_attr);
+    tm_load_segs(0x08, 0, code_attr, 0x10, 0, data_attr, limit);
 }
 
 static void mode_real(void)
 {
     cpu->cr0 = CR0_ET;
     cpu->efer = 0;
-    x86_set_seg_cache(cpu, R_CS, 0, 0, 0xffff, 0x9b);
-    for (int s = R_ES; s <= R_GS; s++)
-        if (s != R_CS)
-            x86_set_seg_cache(cpu, s, 0, 0, 0xffff, 0x93);
+    tm_load_segs(0, 0, 0x9b, 0, 0, 0x93, 0xffff);
     x86_update_hflags(cpu);
     tlb_flush(&cpu->tlb);
 }
@@ -929,36 +924,14 @@ int main(void)
 {
     (void)check_fault;
     Suite *s = suite_create("interp");
-    TCase *tc = tcase_create("interp");
-    tcase_add_checked_fixture(tc, setup, tm_teardown);
+    TCase *tc = unit_tcase(s, "interp", setup, tm_teardown, UNIT_TESTS(
+        test_add_sub_flags, test_shifts, test_muldiv, test_divide_error_is_precise,
+        test_faulting_write_keeps_state, test_bcd, test_bitops, test_cmpxchg, test_string_32,
+        test_string_16_and_64, test_stack, test_call_ret_loop, test_conditions, test_long_mode,
+        test_exec_loop, test_external_interrupts, test_moves_and_conversions,
+        test_real_mode_segments_and_far, test_fetch_fault_on_page_crossing,
+        test_cs_limit_and_length_limit, test_single_step, test_self_modifying_code,
+        test_debug_breakpoints));
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_add_sub_flags);
-    tcase_add_test(tc, test_shifts);
-    tcase_add_test(tc, test_muldiv);
-    tcase_add_test(tc, test_divide_error_is_precise);
-    tcase_add_test(tc, test_faulting_write_keeps_state);
-    tcase_add_test(tc, test_bcd);
-    tcase_add_test(tc, test_bitops);
-    tcase_add_test(tc, test_cmpxchg);
-    tcase_add_test(tc, test_string_32);
-    tcase_add_test(tc, test_string_16_and_64);
-    tcase_add_test(tc, test_stack);
-    tcase_add_test(tc, test_call_ret_loop);
-    tcase_add_test(tc, test_conditions);
-    tcase_add_test(tc, test_long_mode);
-    tcase_add_test(tc, test_exec_loop);
-    tcase_add_test(tc, test_external_interrupts);
-    tcase_add_test(tc, test_moves_and_conversions);
-    tcase_add_test(tc, test_real_mode_segments_and_far);
-    tcase_add_test(tc, test_fetch_fault_on_page_crossing);
-    tcase_add_test(tc, test_cs_limit_and_length_limit);
-    tcase_add_test(tc, test_single_step);
-    tcase_add_test(tc, test_self_modifying_code);
-    tcase_add_test(tc, test_debug_breakpoints);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_suite(s);
 }

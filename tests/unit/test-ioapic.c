@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "hw/intc/ioapic.h"
+#include "unit-test.h"
 
 typedef struct FakeCpu { int intr, nmi, init; } FakeCpu;
 
@@ -178,18 +179,7 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("ioapic");
-    TCase *tc = tcase_create("core");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_id_version_reset);
-    tcase_add_test(tc, test_edge_delivery);
-    tcase_add_test(tc, test_level_remote_irr);
-    tcase_add_test(tc, test_logical_lowest_nmi_init);
-    tcase_add_test(tc, test_hostile);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_tcase("ioapic", "core", setup, teardown, UNIT_TESTS(
+        test_id_version_reset, test_edge_delivery, test_level_remote_irr,
+        test_logical_lowest_nmi_init, test_hostile));
 }

@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "hw/intc/lapic.h"
+#include "unit-test.h"
 
 typedef struct FakeCpu {
     int intr, nmi, init, sipi, sipi_vector;
@@ -367,27 +368,10 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("lapic");
-    TCase *tc = tcase_create("core");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_reset_values);
-    tcase_add_test(tc, test_priority_ack_eoi);
-    tcase_add_test(tc, test_level_eoi_broadcast);
-    tcase_add_test(tc, test_software_disabled_drops_fixed);
-    tcase_add_test(tc, test_esr_illegal_vectors);
-    tcase_add_test(tc, test_ipi_physical_and_shorthands);
-    tcase_add_test(tc, test_ipi_init_sipi);
-    tcase_add_test(tc, test_ipi_logical);
-    tcase_add_test(tc, test_lint0_extint);
-    tcase_add_test(tc, test_timer_oneshot);
-    tcase_add_test(tc, test_timer_periodic_and_masked);
-    tcase_add_test(tc, test_timer_tsc_deadline);
-    tcase_add_test(tc, test_base_msr);
-    tcase_add_test(tc, test_hostile_registers);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_tcase("lapic", "core", setup, teardown, UNIT_TESTS(
+        test_reset_values, test_priority_ack_eoi, test_level_eoi_broadcast,
+        test_software_disabled_drops_fixed, test_esr_illegal_vectors,
+        test_ipi_physical_and_shorthands, test_ipi_init_sipi, test_ipi_logical, test_lint0_extint,
+        test_timer_oneshot, test_timer_periodic_and_masked, test_timer_tsc_deadline, test_base_msr,
+        test_hostile_registers));
 }

@@ -20,28 +20,18 @@
 #include "hw/x86/multiboot.h"
 #include "softmmu/memory.h"
 #include "target-x86/cpu.h"
+#include "tests/unit/x86-test-machine.h"
+#include "unit-test.h"
 
 #define RAM_SIZE (64u << 20)
 #define ACPI_RESERVED 0x3fe0000ull   /* board-reserved tail: 64 MiB - 128 KiB */
 
-static Machine mach;
-static MemoryRegion ram;
-static X86CPU *cpu;
 static E820Map e820;
 static char *tmpdir;
 
 static void machine_up(uint64_t ram_size)
 {
-    memset(&mach, 0, sizeof(mach));
-    memset(&ram, 0, sizeof(ram));
-    memory_region_init_container(&mach.system_root, "system", 0);
-    memory_region_init_container(&mach.io_root, "io", 0x10000);
-    address_space_init(&mach.system_as, &mach.system_root, "memory");
-    address_space_init(&mach.io_as, &mach.io_root, "io");
-    ck_assert(memory_region_init_ram(&ram, "ram", ram_size));
-    memory_region_add_subregion(&mach.system_root, 0, &ram);
-    cpu = x86_cpu_new(&mach, 0);
-    ck_assert_ptr_nonnull(cpu);
+    tm_setup_ram(ram_size);
     e820_init_pc(&e820, ram_size, 0);
 }
 
@@ -70,18 +60,10 @@ static void remove_tmpdir(void)
 
 static void teardown(void)
 {
-    x86_cpu_free(cpu);
-    address_space_destroy(&mach.system_as);
-    address_space_destroy(&mach.io_as);
-    memory_region_destroy(&mach.system_root);
-    memory_region_destroy(&mach.io_root);
-    memory_region_destroy(&ram);
+    tm_teardown();
     remove_tmpdir();
 }
 
-static uint32_t g32(uint64_t pa) { uint32_t v; memcpy(&v, ram.ram + pa, 4); return v; }
-static uint64_t g64(uint64_t pa) { uint64_t v; memcpy(&v, ram.ram + pa, 8); return v; }
-static uint16_t g16(uint64_t pa) { uint16_t v; memcpy(&v, ram.ram + pa, 2); return v; }
 static void p16(uint8_t *b, size_t o, uint16_t v) { memcpy(b + o, &v, 2); }
 static void p32(uint8_t *b, size_t o, uint32_t v) { memcpy(b + o, &v, 4); }
 static void p64(uint8_t *b, size_t o, uint64_t v) { memcpy(b + o, &v, 8); }
@@ -160,22 +142,22 @@ END_TEST
 static void check_boot_params(const uint8_t *b, uint64_t initrd, uint32_t initrd_len)
 {
     const uint64_t bp = BOOT_PARAMS_ADDR;
-    ck_assert_int_eq(memcmp(ram.ram + bp + LINUX_HDR_MAGIC, "HdrS", 4), 0);
-    ck_assert_uint_eq(g16(bp + LINUX_HDR_VERSION), 0x20f);
-    ck_assert_uint_eq(ram.ram[bp + LINUX_HDR_SETUP_SECTS], BZ_SETUP_SECTS);
-    ck_assert_uint_eq(g16(bp + LINUX_HDR_VID_MODE), 0xffff);
-    ck_assert_uint_eq(ram.ram[bp + LINUX_HDR_TYPE_OF_LOADER], 0xff);
-    ck_assert_uint_eq(ram.ram[bp + LINUX_HDR_LOADFLAGS], LINUX_LOADED_HIGH | LINUX_CAN_USE_HEAP);
-    ck_assert_uint_eq(g16(bp + LINUX_HDR_HEAP_END_PTR), 0xfe00 - 0x200);
-    ck_assert_uint_eq(g32(bp + LINUX_HDR_CODE32_START), 0x100000);
-    ck_assert_uint_eq(g32(bp + LINUX_HDR_CMD_LINE_PTR), BOOT_CMDLINE_ADDR);
-    ck_assert_uint_eq(g32(bp + LINUX_HDR_RAMDISK_IMAGE), initrd);
-    ck_assert_uint_eq(g32(bp + LINUX_HDR_RAMDISK_SIZE), initrd_len);
-    ck_assert_uint_eq(g64(bp + LINUX_BP_ACPI_RSDP), 0xf5a10);
-    ck_assert_uint_eq(g32(bp + LINUX_BP_EXT_RAMDISK_IMG), 0);
+    ck_assert_int_eq(memcmp(tm_ram.ram + bp + LINUX_HDR_MAGIC, "HdrS", 4), 0);
+    ck_assert_uint_eq(get16(bp + LINUX_HDR_VERSION), 0x20f);
+    ck_assert_uint_eq(tm_ram.ram[bp + LINUX_HDR_SETUP_SECTS], BZ_SETUP_SECTS);
+    ck_assert_uint_eq(get16(bp + LINUX_HDR_VID_MODE), 0xffff);
+    ck_assert_uint_eq(tm_ram.ram[bp + LINUX_HDR_TYPE_OF_LOADER], 0xff);
+    ck_assert_uint_eq(tm_ram.ram[bp + LINUX_HDR_LOADFLAGS], LINUX_LOADED_HIGH | LINUX_CAN_USE_HEAP);
+    ck_assert_uint_eq(get16(bp + LINUX_HDR_HEAP_END_PTR), 0xfe00 - 0x200);
+    ck_assert_uint_eq(get32(bp + LINUX_HDR_CODE32_START), 0x100000);
+    ck_assert_uint_eq(get32(bp + LINUX_HDR_CMD_LINE_PTR), BOOT_CMDLINE_ADDR);
+    ck_assert_uint_eq(get32(bp + LINUX_HDR_RAMDISK_IMAGE), initrd);
+    ck_assert_uint_eq(get32(bp + LINUX_HDR_RAMDISK_SIZE), initrd_len);
+    ck_assert_uint_eq(get64(bp + LINUX_BP_ACPI_RSDP), 0xf5a10);
+    ck_assert_uint_eq(get32(bp + LINUX_BP_EXT_RAMDISK_IMG), 0);
     /* nothing past the copied header (0x268) */
-    ck_assert_uint_eq(ram.ram[bp + 0x270], 0);
-    ck_assert_str_eq((const char *)ram.ram + BOOT_CMDLINE_ADDR, "console=ttyS0 quiet");
+    ck_assert_uint_eq(tm_ram.ram[bp + 0x270], 0);
+    ck_assert_str_eq((const char *)tm_ram.ram + BOOT_CMDLINE_ADDR, "console=ttyS0 quiet");
     (void)b;
 }
 
@@ -187,11 +169,11 @@ static void check_e820(void)
         { 0xf0000, 0x10000, E820_RESERVED }, { 0x100000, ACPI_RESERVED - 0x100000, E820_RAM },
         { ACPI_RESERVED, RAM_SIZE - ACPI_RESERVED, E820_ACPI },
     };
-    ck_assert_uint_eq(ram.ram[BOOT_PARAMS_ADDR + LINUX_BP_E820_ENTRIES], 5);
+    ck_assert_uint_eq(tm_ram.ram[BOOT_PARAMS_ADDR + LINUX_BP_E820_ENTRIES], 5);
     for (int i = 0; i < 5; i++) {
-        ck_assert_uint_eq(g64(t + i * 20), want[i][0]);
-        ck_assert_uint_eq(g64(t + i * 20 + 8), want[i][1]);
-        ck_assert_uint_eq(g32(t + i * 20 + 16), want[i][2]);
+        ck_assert_uint_eq(get64(t + i * 20), want[i][0]);
+        ck_assert_uint_eq(get64(t + i * 20 + 8), want[i][1]);
+        ck_assert_uint_eq(get32(t + i * 20 + 16), want[i][2]);
     }
 }
 
@@ -212,8 +194,8 @@ static void check_entry_state(const BootEntry *e, uint32_t eip)
     ck_assert(cpu->code32 && !cpu->code64 && cpu->stack32 && cpu->cpl == 0);
     ck_assert_uint_eq(cpu->gdtr.base, BOOT_GDT_ADDR);
     /* The GDT in guest RAM holds what the caches say: reload DS from it. */
-    ck_assert_uint_eq(g64(BOOT_GDT_ADDR + BOOT_CS), 0x00cf9b000000ffffull);
-    ck_assert_uint_eq(g64(BOOT_GDT_ADDR + BOOT_DS), 0x00cf93000000ffffull);
+    ck_assert_uint_eq(get64(BOOT_GDT_ADDR + BOOT_CS), 0x00cf9b000000ffffull);
+    ck_assert_uint_eq(get64(BOOT_GDT_ADDR + BOOT_DS), 0x00cf93000000ffffull);
     if (setjmp(cpu->jmp_env) == 0)
         x86_load_seg(cpu, R_DS, BOOT_DS);
     else
@@ -231,13 +213,13 @@ START_TEST(test_linux_synthetic)
     DirectBootConfig dc = { kpath, ipath, "console=ttyS0 quiet", &e820, RAM_SIZE, 0xf5a10 };
     BootEntry e;
     char *err = NULL;
-    ck_assert_msg(pc_direct_boot(&mach.system_as, &dc, &e, &err), "%s", err);
+    ck_assert_msg(pc_direct_boot(&tm_machine.system_as, &dc, &e, &err), "%s", err);
     /* initrd as high as possible below the ACPI range, page aligned */
     uint64_t want_initrd = (ACPI_RESERVED - sizeof(initrd)) & ~0xfffull;
     check_boot_params(b, want_initrd, sizeof(initrd));
     check_e820();
-    ck_assert_int_eq(memcmp(ram.ram + want_initrd, initrd, sizeof(initrd)), 0);
-    ck_assert_int_eq(memcmp(ram.ram + 0x100000, b + BZ_SETUP_LEN, BZ_KERNEL_LEN), 0);
+    ck_assert_int_eq(memcmp(tm_ram.ram + want_initrd, initrd, sizeof(initrd)), 0);
+    ck_assert_int_eq(memcmp(tm_ram.ram + 0x100000, b + BZ_SETUP_LEN, BZ_KERNEL_LEN), 0);
     ck_assert_uint_eq(e.esi, BOOT_PARAMS_ADDR);
     check_entry_state(&e, 0x100000);
     ck_assert_uint_eq(cpu->regs[R_ESI], BOOT_PARAMS_ADDR);
@@ -255,14 +237,14 @@ START_TEST(test_linux_relocatable_pref_address)
     BootImage img = image_of(b, BZ_LEN, NULL, 0);
     BootEntry e;
     char *err = NULL;
-    ck_assert_msg(linux_load(&mach.system_as, &img, &e, &err), "%s", err);
+    ck_assert_msg(linux_load(&tm_machine.system_as, &img, &e, &err), "%s", err);
     ck_assert_uint_eq(e.eip, 0x1000000);
-    ck_assert_uint_eq(g32(BOOT_PARAMS_ADDR + LINUX_HDR_CODE32_START), 0x1000000);
-    ck_assert_uint_eq(g32(BOOT_PARAMS_ADDR + LINUX_HDR_RAMDISK_IMAGE), 0);
-    ck_assert_int_eq(memcmp(ram.ram + 0x1000000, b + BZ_SETUP_LEN, BZ_KERNEL_LEN), 0);
+    ck_assert_uint_eq(get32(BOOT_PARAMS_ADDR + LINUX_HDR_CODE32_START), 0x1000000);
+    ck_assert_uint_eq(get32(BOOT_PARAMS_ADDR + LINUX_HDR_RAMDISK_IMAGE), 0);
+    ck_assert_int_eq(memcmp(tm_ram.ram + 0x1000000, b + BZ_SETUP_LEN, BZ_KERNEL_LEN), 0);
     /* a preferred address beyond RAM falls back to 1 MiB */
     p64(b, LINUX_HDR_PREF_ADDRESS, 0x80000000);
-    ck_assert_msg(linux_load(&mach.system_as, &img, &e, &err), "%s", err);
+    ck_assert_msg(linux_load(&tm_machine.system_as, &img, &e, &err), "%s", err);
     ck_assert_uint_eq(e.eip, 0x100000);
     g_free(b);
 }
@@ -313,14 +295,14 @@ START_TEST(test_linux_debian_kernel)
     BootImage img = { .name = path, .kernel = data, .kernel_len = len, .cmdline = "console=ttyS0",
                       .modules = &m, .nr_modules = 1, .e820 = &e820, .ram_below_4g = 512u << 20 };
     BootEntry e;
-    ck_assert_msg(linux_load(&mach.system_as, &img, &e, &err), "%s", err);
+    ck_assert_msg(linux_load(&tm_machine.system_as, &img, &e, &err), "%s", err);
     ck_assert_uint_ge(e.eip, 0x100000);
-    ck_assert_uint_eq(ram.ram[BOOT_PARAMS_ADDR + LINUX_HDR_TYPE_OF_LOADER], 0xff);
-    uint64_t initrd = g32(BOOT_PARAMS_ADDR + LINUX_HDR_RAMDISK_IMAGE);
-    uint32_t init_size = g32(BOOT_PARAMS_ADDR + LINUX_HDR_INIT_SIZE);
+    ck_assert_uint_eq(tm_ram.ram[BOOT_PARAMS_ADDR + LINUX_HDR_TYPE_OF_LOADER], 0xff);
+    uint64_t initrd = get32(BOOT_PARAMS_ADDR + LINUX_HDR_RAMDISK_IMAGE);
+    uint32_t init_size = get32(BOOT_PARAMS_ADDR + LINUX_HDR_INIT_SIZE);
     ck_assert_uint_ge(initrd, e.eip + init_size);
     ck_assert_uint_eq(initrd & 0xfff, 0);
-    ck_assert_uint_eq(ram.ram[initrd], 0x37);
+    ck_assert_uint_eq(tm_ram.ram[initrd], 0x37);
     g_free(data);
     g_free(path);
 }
@@ -333,7 +315,7 @@ START_TEST(test_linux_too_small_ram)
     BootImage img = image_of(b, BZ_LEN, NULL, 0);
     BootEntry e;
     char *err = NULL;
-    expect_fail(linux_load(&mach.system_as, &img, &e, &err), &err, "not enough guest RAM");
+    expect_fail(linux_load(&tm_machine.system_as, &img, &e, &err), &err, "not enough guest RAM");
     g_free(b);
 }
 END_TEST
@@ -380,43 +362,43 @@ static uint8_t *make_mb_elf(void)
 static void check_mb_info(const char *kpath)
 {
     const uint64_t i = BOOT_MBINFO_ADDR;
-    ck_assert_uint_eq(g32(i + MBI_FLAGS), MBI_FLAG_MEM | MBI_FLAG_CMDLINE | MBI_FLAG_MODS |
+    ck_assert_uint_eq(get32(i + MBI_FLAGS), MBI_FLAG_MEM | MBI_FLAG_CMDLINE | MBI_FLAG_MODS |
                                            MBI_FLAG_MMAP | MBI_FLAG_LOADER);
-    ck_assert_uint_eq(g32(i + MBI_MEM_LOWER), 0x9fc00 >> 10);
-    ck_assert_uint_eq(g32(i + MBI_MEM_UPPER), (ACPI_RESERVED - 0x100000) >> 10);
+    ck_assert_uint_eq(get32(i + MBI_MEM_LOWER), 0x9fc00 >> 10);
+    ck_assert_uint_eq(get32(i + MBI_MEM_UPPER), (ACPI_RESERVED - 0x100000) >> 10);
     char *want = g_strdup_printf("%s console=ttyS0", kpath);
-    ck_assert_str_eq((const char *)ram.ram + g32(i + MBI_CMDLINE), want);
+    ck_assert_str_eq((const char *)tm_ram.ram + get32(i + MBI_CMDLINE), want);
     g_free(want);
-    ck_assert_str_eq((const char *)ram.ram + g32(i + MBI_LOADER_NAME), "vessel");
-    uint32_t mm = g32(i + MBI_MMAP_ADDR);
-    ck_assert_uint_eq(g32(i + MBI_MMAP_LENGTH), 5 * MB_MMAP_SIZE);
-    ck_assert_uint_eq(g32(mm), 20);
-    ck_assert_uint_eq(g64(mm + 4), 0);
-    ck_assert_uint_eq(g64(mm + 12), 0x9fc00);
-    ck_assert_uint_eq(g32(mm + 20), E820_RAM);
-    ck_assert_uint_eq(g64(mm + 3 * MB_MMAP_SIZE + 4), 0x100000);
-    ck_assert_uint_eq(g32(mm + 4 * MB_MMAP_SIZE + 20), E820_ACPI);
+    ck_assert_str_eq((const char *)tm_ram.ram + get32(i + MBI_LOADER_NAME), "vessel");
+    uint32_t mm = get32(i + MBI_MMAP_ADDR);
+    ck_assert_uint_eq(get32(i + MBI_MMAP_LENGTH), 5 * MB_MMAP_SIZE);
+    ck_assert_uint_eq(get32(mm), 20);
+    ck_assert_uint_eq(get64(mm + 4), 0);
+    ck_assert_uint_eq(get64(mm + 12), 0x9fc00);
+    ck_assert_uint_eq(get32(mm + 20), E820_RAM);
+    ck_assert_uint_eq(get64(mm + 3 * MB_MMAP_SIZE + 4), 0x100000);
+    ck_assert_uint_eq(get32(mm + 4 * MB_MMAP_SIZE + 20), E820_ACPI);
 }
 
 static void check_mb_modules(const char *m1path, const uint8_t *m1, size_t l1, const uint8_t *m2,
                              size_t l2)
 {
     const uint64_t i = BOOT_MBINFO_ADDR;
-    ck_assert_uint_eq(g32(i + MBI_MODS_COUNT), 2);
-    uint32_t ml = g32(i + MBI_MODS_ADDR);
-    uint32_t s1 = g32(ml), e1 = g32(ml + 4), s2 = g32(ml + 16), e2 = g32(ml + 20);
+    ck_assert_uint_eq(get32(i + MBI_MODS_COUNT), 2);
+    uint32_t ml = get32(i + MBI_MODS_ADDR);
+    uint32_t s1 = get32(ml), e1 = get32(ml + 4), s2 = get32(ml + 16), e2 = get32(ml + 20);
     ck_assert_uint_eq(s1 & 0xfff, 0);
     ck_assert_uint_eq(s2 & 0xfff, 0);
     ck_assert_uint_ge(s1, MB_PADDR + 0x2000);
     ck_assert_uint_eq(e1 - s1, l1);
     ck_assert_uint_ge(s2, e1);
     ck_assert_uint_eq(e2 - s2, l2);
-    ck_assert_int_eq(memcmp(ram.ram + s1, m1, l1), 0);
-    ck_assert_int_eq(memcmp(ram.ram + s2, m2, l2), 0);
+    ck_assert_int_eq(memcmp(tm_ram.ram + s1, m1, l1), 0);
+    ck_assert_int_eq(memcmp(tm_ram.ram + s2, m2, l2), 0);
     char *want = g_strdup_printf("%s arg=1 x", m1path);
-    ck_assert_str_eq((const char *)ram.ram + g32(ml + 8), want);
+    ck_assert_str_eq((const char *)tm_ram.ram + get32(ml + 8), want);
     g_free(want);
-    ck_assert(g_str_has_suffix((const char *)ram.ram + g32(ml + 24), "mod2"));
+    ck_assert(g_str_has_suffix((const char *)tm_ram.ram + get32(ml + 24), "mod2"));
 }
 
 START_TEST(test_multiboot_elf)
@@ -425,7 +407,7 @@ START_TEST(test_multiboot_elf)
     uint8_t m1[5000], m2[3];
     memset(m1, 0x11, sizeof(m1));
     memcpy(m2, "abc", 3);
-    memset(ram.ram + MB_PADDR, 0xaa, 0x3000);   /* bss must be cleared */
+    memset(tm_ram.ram + MB_PADDR, 0xaa, 0x3000);   /* bss must be cleared */
     char *kpath = write_file("mbkernel", b, MB_FILE_LEN);
     char *p1 = write_file("mod1", m1, sizeof(m1)), *p2 = write_file("mod2", m2, sizeof(m2));
     char *mods = g_strdup_printf("%s arg=1 x,%s", p1, p2);
@@ -434,10 +416,10 @@ START_TEST(test_multiboot_elf)
     char *err = NULL;
     ck_assert(multiboot_probe(b, MB_FILE_LEN));
     ck_assert(!linux_probe(b, MB_FILE_LEN));
-    ck_assert_msg(pc_direct_boot(&mach.system_as, &dc, &e, &err), "%s", err);
-    ck_assert_int_eq(memcmp(ram.ram + MB_PADDR, b + 0x1000, 0x100), 0);
+    ck_assert_msg(pc_direct_boot(&tm_machine.system_as, &dc, &e, &err), "%s", err);
+    ck_assert_int_eq(memcmp(tm_ram.ram + MB_PADDR, b + 0x1000, 0x100), 0);
     for (int k = 0x100; k < 0x2000; k++)
-        ck_assert_uint_eq(ram.ram[MB_PADDR + k], 0);
+        ck_assert_uint_eq(tm_ram.ram[MB_PADDR + k], 0);
     check_mb_info(kpath);
     check_mb_modules(p1, m1, sizeof(m1), m2, sizeof(m2));
     check_entry_state(&e, MB_PADDR + 0x10);
@@ -467,19 +449,19 @@ START_TEST(test_multiboot_aout)
 {
     size_t len;
     uint8_t *b = make_mb_aout(&len);
-    memset(ram.ram + 0x100000, 0xcc, 0x4000);
+    memset(tm_ram.ram + 0x100000, 0xcc, 0x4000);
     BootImage img = image_of(b, len, NULL, 0);
     BootEntry e;
     char *err = NULL;
-    ck_assert_msg(multiboot_load(&mach.system_as, &img, &e, &err), "%s", err);
+    ck_assert_msg(multiboot_load(&tm_machine.system_as, &img, &e, &err), "%s", err);
     ck_assert_uint_eq(e.eip, 0x100080);
     ck_assert_uint_eq(e.eax, MULTIBOOT_BOOTLOADER_MAGIC);
-    ck_assert_int_eq(memcmp(ram.ram + 0x100000, b, 0x600), 0);
-    ck_assert_uint_eq(ram.ram[0x100600], 0);
-    ck_assert_uint_eq(ram.ram[0x102fff], 0);
-    ck_assert_uint_eq(ram.ram[0x103000], 0xcc);
-    ck_assert_uint_eq(g32(BOOT_MBINFO_ADDR + MBI_MODS_COUNT), 0);
-    ck_assert_str_eq((const char *)ram.ram + g32(BOOT_MBINFO_ADDR + MBI_CMDLINE),
+    ck_assert_int_eq(memcmp(tm_ram.ram + 0x100000, b, 0x600), 0);
+    ck_assert_uint_eq(tm_ram.ram[0x100600], 0);
+    ck_assert_uint_eq(tm_ram.ram[0x102fff], 0);
+    ck_assert_uint_eq(tm_ram.ram[0x103000], 0xcc);
+    ck_assert_uint_eq(get32(BOOT_MBINFO_ADDR + MBI_MODS_COUNT), 0);
+    ck_assert_str_eq((const char *)tm_ram.ram + get32(BOOT_MBINFO_ADDR + MBI_CMDLINE),
                      "test-kernel console=ttyS0 quiet");
     g_free(b);
 }
@@ -513,14 +495,14 @@ static bool try_linux(const uint8_t *b, size_t len, char **err)
 {
     BootImage img = image_of(b, len, NULL, 0);
     BootEntry e;
-    return linux_load(&mach.system_as, &img, &e, err);
+    return linux_load(&tm_machine.system_as, &img, &e, err);
 }
 
 static bool try_mb(const uint8_t *b, size_t len, char **err)
 {
     BootImage img = image_of(b, len, NULL, 0);
     BootEntry e;
-    return multiboot_load(&mach.system_as, &img, &e, err);
+    return multiboot_load(&tm_machine.system_as, &img, &e, err);
 }
 
 static bool try_file(const void *data, size_t len, char **err)
@@ -528,7 +510,7 @@ static bool try_file(const void *data, size_t len, char **err)
     char *p = write_file("hostile", data, len);
     DirectBootConfig dc = { p, NULL, NULL, &e820, RAM_SIZE, 0 };
     BootEntry e;
-    bool ok = pc_direct_boot(&mach.system_as, &dc, &e, err);
+    bool ok = pc_direct_boot(&tm_machine.system_as, &dc, &e, err);
     g_free(p);
     return ok;
 }
@@ -558,7 +540,7 @@ START_TEST(test_hostile_linux)
     BootModule m = { rd, sizeof(rd), "rd" };
     BootImage img = image_of(b, BZ_LEN, &m, 1);
     BootEntry e;
-    expect_fail(linux_load(&mach.system_as, &img, &e, &err), &err, "initrd");
+    expect_fail(linux_load(&tm_machine.system_as, &img, &e, &err), &err, "initrd");
     g_free(b);
 }
 END_TEST
@@ -625,9 +607,9 @@ START_TEST(test_hostile_files)
     expect_fail(try_file(rnd, sizeof(rnd), &err), &err, "is neither");
     DirectBootConfig dc = { "/nonexistent/vmlinuz", NULL, NULL, &e820, RAM_SIZE, 0 };
     BootEntry e;
-    expect_fail(pc_direct_boot(&mach.system_as, &dc, &e, &err), &err, "cannot read");
+    expect_fail(pc_direct_boot(&tm_machine.system_as, &dc, &e, &err), &err, "cannot read");
     dc.kernel = tmpdir;
-    expect_fail(pc_direct_boot(&mach.system_as, &dc, &e, &err), &err, "not a regular file");
+    expect_fail(pc_direct_boot(&tm_machine.system_as, &dc, &e, &err), &err, "not a regular file");
     uint8_t *data;
     size_t len;
     char *p = write_file("big", rnd, sizeof(rnd));
@@ -639,7 +621,7 @@ START_TEST(test_hostile_files)
     p = write_file("bigrd", big, 65536);
     g_free(big);
     dc = (DirectBootConfig){ kp, p, NULL, &e820, 20000, 0 };
-    expect_fail(pc_direct_boot(&mach.system_as, &dc, &e, &err), &err, "-initrd");
+    expect_fail(pc_direct_boot(&tm_machine.system_as, &dc, &e, &err), &err, "-initrd");
     g_free(kp); g_free(p); g_free(b);
 }
 END_TEST
@@ -681,25 +663,11 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("linuxboot");
-    TCase *tc = tcase_create("core");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    TCase *tc = unit_tcase(s, "core", setup, teardown, UNIT_TESTS(
+        test_linux_header_probe, test_linux_synthetic, test_linux_relocatable_pref_address,
+        test_linux_debian_kernel, test_linux_too_small_ram, test_multiboot_elf, test_multiboot_aout,
+        test_e820_builder, test_hostile_linux, test_hostile_multiboot, test_hostile_files,
+        test_fuzz_headers));
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_linux_header_probe);
-    tcase_add_test(tc, test_linux_synthetic);
-    tcase_add_test(tc, test_linux_relocatable_pref_address);
-    tcase_add_test(tc, test_linux_debian_kernel);
-    tcase_add_test(tc, test_linux_too_small_ram);
-    tcase_add_test(tc, test_multiboot_elf);
-    tcase_add_test(tc, test_multiboot_aout);
-    tcase_add_test(tc, test_e820_builder);
-    tcase_add_test(tc, test_hostile_linux);
-    tcase_add_test(tc, test_hostile_multiboot);
-    tcase_add_test(tc, test_hostile_files);
-    tcase_add_test(tc, test_fuzz_headers);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_suite(s);
 }

@@ -10,66 +10,31 @@
 #include <string.h>
 
 #include "softmmu/memory.h"
+#include "unit-io.h"
+#include "unit-test.h"
 
 /* ---- a recording test device ---- */
 
-typedef struct DevAccess {
-    uint64_t addr;
-    uint64_t val;
-    unsigned size;
-    bool write;
-} DevAccess;
-
-typedef struct TestDev {
-    uint8_t regs[64];
-    DevAccess log[64];
-    unsigned nlog;
-} TestDev;
-
-static void dev_record(TestDev *d, uint64_t addr, uint64_t val, unsigned size, bool write)
-{
-    if (d->nlog < 64)
-        d->log[d->nlog++] = (DevAccess){ addr, val, size, write };
-}
-
-static uint64_t dev_read(void *opaque, uint64_t addr, unsigned size)
-{
-    TestDev *d = opaque;
-    uint64_t v = 0;
-    for (unsigned i = 0; i < size; i++)
-        v |= (uint64_t)d->regs[(addr + i) % 64] << (8 * i);
-    dev_record(d, addr, v, size, false);
-    return v;
-}
-
-static void dev_write(void *opaque, uint64_t addr, uint64_t val, unsigned size)
-{
-    TestDev *d = opaque;
-    for (unsigned i = 0; i < size; i++)
-        d->regs[(addr + i) % 64] = (uint8_t)(val >> (8 * i));
-    dev_record(d, addr, val, size, true);
-}
-
 static const MemoryRegionOps byte_ops = {
-    .read = dev_read, .write = dev_write,
+    .read = unit_dev_read, .write = unit_dev_write,
     .valid = { .max_access_size = 8, .unaligned = true },
     .impl = { .max_access_size = 1 },
 };
 
 static const MemoryRegionOps dword_only_ops = {
-    .read = dev_read, .write = dev_write,
+    .read = unit_dev_read, .write = unit_dev_write,
     .valid = { .min_access_size = 4, .max_access_size = 4 },
     .impl = { .min_access_size = 4, .max_access_size = 4 },
 };
 
 static const MemoryRegionOps widen_ops = {
-    .read = dev_read, .write = dev_write,
+    .read = unit_dev_read, .write = unit_dev_write,
     .valid = { .min_access_size = 1, .max_access_size = 4 },
     .impl = { .min_access_size = 4, .max_access_size = 4 },
 };
 
-static const MemoryRegionOps default_ops = { .read = dev_read, .write = dev_write };
-static const MemoryRegionOps write_only_ops = { .write = dev_write };
+static const MemoryRegionOps default_ops = { .read = unit_dev_read, .write = unit_dev_write };
+static const MemoryRegionOps write_only_ops = { .write = unit_dev_write };
 
 /* ---- fixture: a full 2^64 root container and its address space ---- */
 
@@ -205,7 +170,7 @@ END_TEST
 
 START_TEST(test_alias_of_container)
 {
-    static TestDev dev;
+    static UnitDev dev;
     MemoryRegion box, ram, io, late, win;
     memset(&dev, 0, sizeof(dev));
     memory_region_init_container(&box, "box", 0x1000);
@@ -399,7 +364,7 @@ END_TEST
 
 START_TEST(test_subpage_mmio_in_ram_page)
 {
-    static TestDev dev;
+    static UnitDev dev;
     MemoryRegion ram, io;
     memset(&dev, 0, sizeof(dev));
     ck_assert(memory_region_init_ram(&ram, "ram", 0x10000));
@@ -435,7 +400,7 @@ END_TEST
 
 START_TEST(test_access_half_ram_half_mmio)
 {
-    static TestDev dev;
+    static UnitDev dev;
     MemoryRegion ram, io;
     memset(&dev, 0, sizeof(dev));
     ck_assert(memory_region_init_ram(&ram, "ram", 0x1000));
@@ -512,7 +477,7 @@ END_TEST
 
 START_TEST(test_valid_rules_reject)
 {
-    static TestDev dev;
+    static UnitDev dev;
     MemoryRegion io;
     memset(&dev, 0xab, sizeof(dev.regs));
     dev.nlog = 0;
@@ -536,7 +501,7 @@ END_TEST
 
 START_TEST(test_impl_split_and_widen)
 {
-    static TestDev bytes, wide;
+    static UnitDev bytes, wide;
     MemoryRegion bio, wio;
     memset(&bytes, 0, sizeof(bytes));
     memset(&wide, 0, sizeof(wide));
@@ -582,7 +547,7 @@ END_TEST
 
 START_TEST(test_default_rules_and_null_callbacks)
 {
-    static TestDev dev;
+    static UnitDev dev;
     MemoryRegion io, wo;
     memset(&dev, 0, sizeof(dev));
     memory_region_init_io(&io, "def", &default_ops, &dev, 0x40);
@@ -635,7 +600,7 @@ END_TEST
 
 START_TEST(test_read_write_across_ranges)
 {
-    static TestDev dev, dw;
+    static UnitDev dev, dw;
     MemoryRegion ram, io, ram2, dwio;
     memset(&dev, 0, sizeof(dev));
     memset(&dw, 0, sizeof(dw));
@@ -733,7 +698,7 @@ END_TEST
 
 START_TEST(test_map_ram_clamps)
 {
-    static TestDev dev;
+    static UnitDev dev;
     MemoryRegion ram, rom, io;
     ck_assert(memory_region_init_ram(&ram, "ram", 0x1000));
     ck_assert(memory_region_init_rom(&rom, "rom", 0x1000));
@@ -1026,44 +991,23 @@ END_TEST
 static Suite *memory_suite(void)
 {
     Suite *s = suite_create("memory");
-    TCase *flat = tcase_create("flatten");
-    tcase_add_checked_fixture(flat, setup, teardown);
-    tcase_add_test(flat, test_priority_overlap);
-    tcase_add_test(flat, test_nested_container_clips);
-    tcase_add_test(flat, test_bios_alias_over_ram);
-    tcase_add_test(flat, test_alias_of_container);
-    tcase_add_test(flat, test_alias_cycle_terminates);
-    tcase_add_test(flat, test_disable_and_delete_reflatten);
-    tcase_add_test(flat, test_listener_commit);
-    tcase_add_test(flat, test_transaction_batches_reflatten);
-    tcase_add_test(flat, test_two_address_spaces_share_region);
-    tcase_add_test(flat, test_random_trees_match_reference);
-    suite_add_tcase(s, flat);
+    unit_tcase(s, "flatten", setup, teardown, UNIT_TESTS(
+        test_priority_overlap, test_nested_container_clips, test_bios_alias_over_ram,
+        test_alias_of_container, test_alias_cycle_terminates, test_disable_and_delete_reflatten,
+        test_listener_commit, test_transaction_batches_reflatten,
+        test_two_address_spaces_share_region, test_random_trees_match_reference));
 
-    TCase *acc = tcase_create("access");
-    tcase_add_checked_fixture(acc, setup, teardown);
-    tcase_add_test(acc, test_subpage_mmio_in_ram_page);
-    tcase_add_test(acc, test_access_half_ram_half_mmio);
-    tcase_add_test(acc, test_access_crossing_two_rams);
-    tcase_add_test(acc, test_unassigned_space);
-    tcase_add_test(acc, test_valid_rules_reject);
-    tcase_add_test(acc, test_impl_split_and_widen);
-    tcase_add_test(acc, test_default_rules_and_null_callbacks);
-    tcase_add_test(acc, test_rom_write_dropped_write_rom_works);
-    tcase_add_test(acc, test_read_write_across_ranges);
-    tcase_add_test(acc, test_near_top_of_address_space);
-    tcase_add_test(acc, test_map_ram_clamps);
-    tcase_add_test(acc, test_big_ram_is_lazy);
-    tcase_add_test(acc, test_huge_allocation_fails_cleanly);
-    suite_add_tcase(s, acc);
+    unit_tcase(s, "access", setup, teardown, UNIT_TESTS(
+        test_subpage_mmio_in_ram_page, test_access_half_ram_half_mmio,
+        test_access_crossing_two_rams, test_unassigned_space, test_valid_rules_reject,
+        test_impl_split_and_widen, test_default_rules_and_null_callbacks,
+        test_rom_write_dropped_write_rom_works, test_read_write_across_ranges,
+        test_near_top_of_address_space, test_map_ram_clamps, test_big_ram_is_lazy,
+        test_huge_allocation_fails_cleanly));
     return s;
 }
 
 int main(void)
 {
-    SRunner *sr = srunner_create(memory_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_suite(memory_suite());
 }

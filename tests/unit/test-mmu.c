@@ -9,6 +9,7 @@
 #include "tests/unit/x86-test-machine.h"
 
 #include "target-x86/cpu-internal.h"
+#include "unit-test.h"
 
 #define P   0x1u
 #define RW  0x2u
@@ -502,13 +503,7 @@ END_TEST
 /* ---- hostile page tables: any entry ends in a translation or #PF/#GP ---- */
 
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
-static uint64_t rng(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static uint64_t rng(void) { return tm_xorshift64(&rng_state); }
 
 /* Entries that mostly point back into the table area, sometimes anywhere. */
 static uint64_t random_pte(void)
@@ -560,38 +555,14 @@ START_TEST(test_hostile_page_tables)
 }
 END_TEST
 
-static Suite *mmu_suite(void)
-{
-    Suite *s = suite_create("mmu");
-    TCase *tc = tcase_create("paging");
-    tcase_add_checked_fixture(tc, tm_setup, tm_teardown);
-    tcase_add_test(tc, test_paging32_translate_and_ad_bits);
-    tcase_add_test(tc, test_paging32_not_present_error_codes);
-    tcase_add_test(tc, test_paging32_user_supervisor_and_wp);
-    tcase_add_test(tc, test_paging32_pse_and_reserved);
-    tcase_add_test(tc, test_page_crossing_write_checks_both_pages);
-    tcase_add_test(tc, test_global_pages_survive_cr3_write_and_invlpg);
-    tcase_add_test(tc, test_invlpg_in_large_page);
-    tcase_add_test(tc, test_pae_translate_2m_and_nx);
-    tcase_add_test(tc, test_pae_reserved_bits);
-    tcase_add_test(tc, test_long_mode_page_sizes);
-    tcase_add_test(tc, test_long_mode_rw_combined_and_nx);
-    tcase_add_test(tc, test_smep_smap);
-    tcase_add_test(tc, test_pcid_tagging);
-    tcase_add_test(tc, test_seg_linear_checks);
-    tcase_add_test(tc, test_seg_linear_64bit);
-    tcase_add_test(tc, test_real_mode_and_fetch);
-    tcase_add_test(tc, test_mmio_and_map_change);
-    tcase_add_test(tc, test_hostile_page_tables);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 int main(void)
 {
-    SRunner *sr = srunner_create(mmu_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return unit_run_tcase("mmu", "paging", tm_setup, tm_teardown, UNIT_TESTS(
+        test_paging32_translate_and_ad_bits, test_paging32_not_present_error_codes,
+        test_paging32_user_supervisor_and_wp, test_paging32_pse_and_reserved,
+        test_page_crossing_write_checks_both_pages, test_global_pages_survive_cr3_write_and_invlpg,
+        test_invlpg_in_large_page, test_pae_translate_2m_and_nx, test_pae_reserved_bits,
+        test_long_mode_page_sizes, test_long_mode_rw_combined_and_nx, test_smep_smap,
+        test_pcid_tagging, test_seg_linear_checks, test_seg_linear_64bit, test_real_mode_and_fetch,
+        test_mmio_and_map_change, test_hostile_page_tables));
 }

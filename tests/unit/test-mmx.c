@@ -19,6 +19,7 @@
 
 #include "target-x86/decode.h"
 #include "target-x86/exec.h"
+#include "unit-test.h"
 
 #define CODE 0x1000u
 #define DATA 0x3000u
@@ -29,31 +30,13 @@ static const uint64_t VB = 0x80017fff01ff8081ull;
 
 static void setup(void)
 {
-    tm_setup();
-    cpu->cr0 = CR0_ET | CR0_PE | CR0_NE | CR0_MP;
-    cpu->cr4 = CR4_OSFXSR | CR4_OSXMMEXCPT;
-    cpu->efer = 0;
-    x86_set_seg_cache(cpu, R_CS, 0x08, 0, 0xffffffff, 0xc09b);
-    for (int s = R_ES; s <= R_GS; s++)
-        if (s != R_CS)
-            x86_set_seg_cache(cpu, s, 0x10, 0, 0xffffffff, 0xc093);
-    x86_update_hflags(cpu);
-    tlb_flush(&cpu->tlb);
-    cpu->rflags = 2;
-    cpu->cc.op = 0;
+    tm_setup_flat32(CR4_OSFXSR | CR4_OSXMMEXCPT);
 }
 
-/* Run one instruction; -1 or the exception vector. */
+/* Run one instruction placed at physical CODE; -1 or the exception vector. */
 static int exec1(const uint8_t *code, size_t len)
 {
-    memcpy(tm_ram.ram + CODE, code, len);
-    cpu->rip = CODE;
-    volatile int v = -1;
-    if (setjmp(cpu->jmp_env) == 0)
-        x86_exec_one(cpu);
-    else
-        v = cpu->exception_vector;
-    return v;
+    return tm_exec1(CODE, code, len);
 }
 
 #define EXEC(...) ({ static const uint8_t c_[] = { __VA_ARGS__ }; exec1(c_, sizeof(c_)); })
@@ -489,23 +472,6 @@ static uint8_t ref_fetch(void *opaque, uint64_t pc, unsigned index)
     return ((RefBuf *)opaque)->b[index < 16 ? index : 15];
 }
 
-/* tests/unit/data/NAME next to this source, else relative to the executable. */
-static const char *ref_path(const char *name)
-{
-    static char path[4096];
-    char file[4096], exe[4096];
-    snprintf(file, sizeof(file), "%s", __FILE__);
-    snprintf(path, sizeof(path), "%s/data/%s", dirname(file), name);
-    if (access(path, R_OK) == 0)
-        return path;
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        snprintf(path, sizeof(path), "%s/../../../tests/unit/data/%s", dirname(exe), name);
-    }
-    return path;
-}
-
 /* Skip objdump's prefix words (segments, addr32, rex.*); the mnemonic. */
 static char *ref_mnemonic(char *text, char **ops)
 {
@@ -612,8 +578,8 @@ static void check_ref_line(const X86DecodeMode *mode, const uint8_t *bytes, unsi
 static void run_mmx_reference(const char *name, bool code64)
 {
     X86DecodeMode mode = { .code64 = code64, .code32 = true, .features = ~0ull };
-    FILE *f = fopen(ref_path(name), "r");
-    ck_assert_msg(f != NULL, "cannot open %s", ref_path(name));
+    FILE *f = fopen(unit_data_path(name), "r");
+    ck_assert_msg(f != NULL, "cannot open %s", unit_data_path(name));
     char line[512];
     int lines = 0, failures = 0;
     while (fgets(line, sizeof(line), f)) {
@@ -651,22 +617,9 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("mmx");
-    TCase *tc = tcase_create("mmx");
-    tcase_add_checked_fixture(tc, setup, tm_teardown);
+    TCase *tc = unit_tcase(s, "mmx", setup, tm_teardown, UNIT_TESTS(
+        test_lanes, test_state, test_faults, test_conversions, test_cpuid_cr4, test_xgetbv_xsetbv,
+        test_xsave_xrstor, test_decode_ref64, test_decode_ref32));
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_lanes);
-    tcase_add_test(tc, test_state);
-    tcase_add_test(tc, test_faults);
-    tcase_add_test(tc, test_conversions);
-    tcase_add_test(tc, test_cpuid_cr4);
-    tcase_add_test(tc, test_xgetbv_xsetbv);
-    tcase_add_test(tc, test_xsave_xrstor);
-    tcase_add_test(tc, test_decode_ref64);
-    tcase_add_test(tc, test_decode_ref32);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_suite(s);
 }

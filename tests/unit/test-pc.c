@@ -16,6 +16,7 @@
 #include "hw/x86/pc.h"
 #include "hw/x86/pc-internal.h"
 #include "target-x86/cpu.h"
+#include "unit-test.h"
 
 static char *write_bios(uint64_t size)
 {
@@ -327,24 +328,13 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("pc");
-    TCase *tc = tcase_create("memory-map");
+    TCase *tc = unit_tcase(s, "memory-map", NULL, NULL, UNIT_TESTS(
+        test_low_layout_64k_bios, test_256k_bios_alias_is_last_128k, test_ram_above_4g,
+        test_bios_size_rule));
     tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, test_low_layout_64k_bios);
-    tcase_add_test(tc, test_256k_bios_alias_is_last_128k);
-    tcase_add_test(tc, test_ram_above_4g);
-    tcase_add_test(tc, test_bios_size_rule);
-    suite_add_tcase(s, tc);
-    TCase *wiring = tcase_create("wiring");
+    TCase *wiring = unit_tcase(s, "wiring", NULL, NULL, UNIT_TESTS(
+        test_isa_irq_reaches_cpu, test_lapic_page_per_cpu, test_cmos_memory_sizes,
+        test_pam_shadow_ram, test_fw_cfg_e820));
     tcase_set_timeout(wiring, 30);
-    tcase_add_test(wiring, test_isa_irq_reaches_cpu);
-    tcase_add_test(wiring, test_lapic_page_per_cpu);
-    tcase_add_test(wiring, test_cmos_memory_sizes);
-    tcase_add_test(wiring, test_pam_shadow_ram);
-    tcase_add_test(wiring, test_fw_cfg_e820);
-    suite_add_tcase(s, wiring);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_suite(s);
 }

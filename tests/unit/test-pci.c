@@ -14,9 +14,11 @@
 #include "hw/pci/piix.h"
 #include "hw/pci/pci.h"
 #include "softmmu/memory.h"
+#include "unit-test.h"
+#include "unit-io.h"
 
-static MemoryRegion sys_root, ram, io_root;
-static AddressSpace sys_as, io_as;
+static UnitMem mem;
+static UnitIo pio;
 static PCIBus *bus;
 static I440FXState *host;
 static PIIXState *piix;
@@ -40,22 +42,18 @@ static void record_pam(void *opaque, int seg, uint64_t start, uint64_t size, int
 
 static void setup(void)
 {
-    memory_region_init_container(&sys_root, "system", 0);
-    ck_assert(memory_region_init_ram(&ram, "ram", 1 << 20));
-    memory_region_add_subregion(&sys_root, 0, &ram);
-    address_space_init(&sys_as, &sys_root, "memory");
-    memory_region_init_container(&io_root, "io", 0x10000);
-    address_space_init(&io_as, &io_root, "io");
+    unit_mem_init(&mem, 1 << 20);
+    unit_io_init(&pio, "io");
     IRQLine irqs[16];
     for (int i = 0; i < 16; i++)
         irq_init(&irqs[i], record_isa, NULL, i);
     memset(isa_level, 0, sizeof(isa_level));
     isa_calls = pam_calls = 0;
-    bus = pci_bus_new(&sys_root, &io_root);
-    pci_host_map(bus, &io_root);
+    bus = pci_bus_new(&mem.root, &pio.root);
+    pci_host_map(bus, &pio.root);
     host = i440fx_new(bus, record_pam, NULL);
     pm = pm_new(NULL);
-    piix = piix_new(bus, irqs, pm, &io_root);
+    piix = piix_new(bus, irqs, pm, &pio.root);
     ck_assert_ptr_nonnull(host);
     ck_assert_ptr_nonnull(piix);
     runstate_take_request();
@@ -67,12 +65,8 @@ static void teardown(void)
     pm_free(pm);
     i440fx_free(host);
     pci_bus_free(bus);
-    address_space_destroy(&io_as);
-    address_space_destroy(&sys_as);
-    memory_region_destroy(&io_root);
-    memory_region_del_subregion(&sys_root, &ram);
-    memory_region_destroy(&ram);
-    memory_region_destroy(&sys_root);
+    unit_io_destroy(&pio);
+    unit_mem_destroy(&mem);
 }
 
 static uint32_t cfg_addr(int dev, int fn, int reg)
@@ -82,14 +76,14 @@ static uint32_t cfg_addr(int dev, int fn, int reg)
 
 static uint32_t cfg_read(int dev, int fn, int reg, unsigned size)
 {
-    address_space_st(&io_as, 0xcf8, cfg_addr(dev, fn, reg), 4);
-    return (uint32_t)address_space_ld(&io_as, 0xcfc + (reg & 3), size, NULL);
+    address_space_st(&pio.as, 0xcf8, cfg_addr(dev, fn, reg), 4);
+    return (uint32_t)address_space_ld(&pio.as, 0xcfc + (reg & 3), size, NULL);
 }
 
 static void cfg_write(int dev, int fn, int reg, uint32_t val, unsigned size)
 {
-    address_space_st(&io_as, 0xcf8, cfg_addr(dev, fn, reg), 4);
-    address_space_st(&io_as, 0xcfc + (reg & 3), val, size);
+    address_space_st(&pio.as, 0xcf8, cfg_addr(dev, fn, reg), 4);
+    address_space_st(&pio.as, 0xcfc + (reg & 3), val, size);
 }
 
 START_TEST(test_ids)
@@ -105,8 +99,8 @@ START_TEST(test_ids)
     ck_assert_uint_eq(cfg_read(0, 0, 2, 2), 0x1237);
     ck_assert_uint_eq(cfg_read(0, 0, 1, 2), 0x3780);            /* unaligned word */
     /* CONFIG_ADDRESS reads back. */
-    address_space_st(&io_as, 0xcf8, 0x80000800u, 4);
-    ck_assert_uint_eq(address_space_ld(&io_as, 0xcf8, 4, NULL), 0x80000800u);
+    address_space_st(&pio.as, 0xcf8, 0x80000800u, 4);
+    ck_assert_uint_eq(address_space_ld(&pio.as, 0xcf8, 4, NULL), 0x80000800u);
 }
 END_TEST
 
@@ -117,12 +111,12 @@ START_TEST(test_absent)
     ck_assert_uint_eq(cfg_read(0, 1, 0, 4), 0xffffffffu);   /* fn 1 of a single-function dev */
     ck_assert_uint_eq(cfg_read(1, 2, 0, 4), 0xffffffffu);
     /* Other bus. */
-    address_space_st(&io_as, 0xcf8, 0x80010000u, 4);
-    ck_assert_uint_eq(address_space_ld(&io_as, 0xcfc, 4, NULL), 0xffffffffu);
+    address_space_st(&pio.as, 0xcf8, 0x80010000u, 4);
+    ck_assert_uint_eq(address_space_ld(&pio.as, 0xcfc, 4, NULL), 0xffffffffu);
     /* Enable bit clear. */
-    address_space_st(&io_as, 0xcf8, 0x00000000u, 4);
-    ck_assert_uint_eq(address_space_ld(&io_as, 0xcfc, 4, NULL), 0xffffffffu);
-    address_space_st(&io_as, 0xcfc, 0, 4);
+    address_space_st(&pio.as, 0xcf8, 0x00000000u, 4);
+    ck_assert_uint_eq(address_space_ld(&pio.as, 0xcfc, 4, NULL), 0xffffffffu);
+    address_space_st(&pio.as, 0xcfc, 0, 4);
     ck_assert_uint_eq(cfg_read(0, 0, 0, 4), 0x12378086u);
     /* Writes to absent devices and read-only registers are ignored. */
     cfg_write(5, 0, 0x3c, 0x55, 1);
@@ -177,15 +171,15 @@ START_TEST(test_bar_sizing)
     ck_assert_uint_eq(pci_bar_address(&dev, 0), 0xfebf0000u);
     ck_assert_uint_eq(pci_bar_address(&dev, 2), 0x100000000ull);
     ck_assert_uint_eq(pci_bar_address(&dev, 4), 0xc000);
-    ck_assert_uint_eq(address_space_ld(&sys_as, 0xfebf0000u, 1, NULL), 0x5a);
-    ck_assert_uint_eq(address_space_ld(&io_as, 0xc010, 1, NULL), 0x5a);
+    ck_assert_uint_eq(address_space_ld(&mem.as, 0xfebf0000u, 1, NULL), 0x5a);
+    ck_assert_uint_eq(address_space_ld(&pio.as, 0xc010, 1, NULL), 0x5a);
 
     /* A BAR over RAM does not hide RAM. */
-    ram.ram[0x8000] = 0x11;
+    mem.ram.ram[0x8000] = 0x11;
     cfg_write(3, 0, 0x10, 0x8000, 4);
     ck_assert_uint_eq(pci_bar_address(&dev, 0), 0x8000);
-    ck_assert_uint_eq(address_space_ld(&sys_as, 0x8000, 1, NULL), 0x11);
-    ck_assert_uint_eq(address_space_ld(&sys_as, 0xfebf0000u, 1, NULL), 0xff);
+    ck_assert_uint_eq(address_space_ld(&mem.as, 0x8000, 1, NULL), 0x11);
+    ck_assert_uint_eq(address_space_ld(&mem.as, 0xfebf0000u, 1, NULL), 0xff);
 
     /* Memory decoding off: unmapped. */
     cfg_write(3, 0, 0x04, PCI_COMMAND_IO, 2);
@@ -266,10 +260,10 @@ START_TEST(test_pam_and_pm_function)
     ck_assert_uint_eq(base, 0x600);
     ck_assert_uint_eq(cfg_read(1, 3, PIIX_PMBA, 4), 0x601);
     /* The reset control register at 0xCF9. */
-    address_space_st(&io_as, 0xcf9, 0x02, 1);
+    address_space_st(&pio.as, 0xcf9, 0x02, 1);
     ck_assert_int_eq(runstate_take_request(), SHUTDOWN_NONE);
-    ck_assert_uint_eq(address_space_ld(&io_as, 0xcf9, 1, NULL), 0x02);
-    address_space_st(&io_as, 0xcf9, 0x06, 1);
+    ck_assert_uint_eq(address_space_ld(&pio.as, 0xcf9, 1, NULL), 0x02);
+    address_space_st(&pio.as, 0xcf9, 0x06, 1);
     ck_assert_int_eq(runstate_take_request(), SHUTDOWN_GUEST_RESET);
     /* Reset puts it all back. */
     i440fx_reset(host);
@@ -280,25 +274,8 @@ START_TEST(test_pam_and_pm_function)
 }
 END_TEST
 
-static Suite *pci_suite(void)
-{
-    Suite *s = suite_create("pci");
-    TCase *tc = tcase_create("core");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_ids);
-    tcase_add_test(tc, test_absent);
-    tcase_add_test(tc, test_bar_sizing);
-    tcase_add_test(tc, test_pirq_routing);
-    tcase_add_test(tc, test_pam_and_pm_function);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 int main(void)
 {
-    SRunner *sr = srunner_create(pci_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_tcase("pci", "core", setup, teardown, UNIT_TESTS(
+        test_ids, test_absent, test_bar_sizing, test_pirq_routing, test_pam_and_pm_function));
 }

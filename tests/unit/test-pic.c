@@ -11,9 +11,10 @@
 #include "hw/intc/pic.h"
 #include "hw/irq.h"
 #include "softmmu/memory.h"
+#include "unit-test.h"
+#include "unit-io.h"
 
-static MemoryRegion io_root;
-static AddressSpace io_as;
+static UnitIo pio;
 static PICState *pic;
 static int intr_level;
 static int intr_changes;
@@ -24,18 +25,7 @@ static void record_intr(void *opaque, int n, int level)
     intr_changes++;
 }
 
-static void outb(uint16_t port, uint8_t v)
-{
-    ck_assert_int_eq(address_space_st(&io_as, port, v, 1), MEMTX_OK);
-}
-
-static uint8_t inb(uint16_t port)
-{
-    MemTxResult r;
-    uint8_t v = (uint8_t)address_space_ld(&io_as, port, 1, &r);
-    ck_assert_int_eq(r, MEMTX_OK);
-    return v;
-}
+UNIT_IO_PORT_HELPERS(pio)
 
 /* The usual PC programming: vectors 0x08 / 0x70, cascade on IR2. */
 static void init_pair(uint8_t icw4)
@@ -54,14 +44,13 @@ static void init_pair(uint8_t icw4)
 
 static void setup(void)
 {
-    memory_region_init_container(&io_root, "io", 0x10000);
-    address_space_init(&io_as, &io_root, "I/O");
+    unit_io_init(&pio, "I/O");
     IRQLine intr;
     irq_init(&intr, record_intr, NULL, 0);
     intr_level = 0;
     intr_changes = 0;
     pic = pic_new(&intr);
-    pic_map(pic, &io_root);
+    pic_map(pic, &pio.root);
     init_pair(0x01);
 }
 
@@ -69,8 +58,7 @@ static void teardown(void)
 {
     pic_free(pic);
     pic = NULL;
-    address_space_destroy(&io_as);
-    memory_region_destroy(&io_root);
+    unit_io_destroy(&pio);
 }
 
 static void eoi_master(void) { outb(0x20, 0x20); }
@@ -371,42 +359,18 @@ START_TEST(test_hostile_values)
         (void)inb(0xa1);
     }
     /* Word access is split into bytes. */
-    ck_assert_int_eq(address_space_st(&io_as, 0x4d0, 0xffff, 2), MEMTX_OK);
+    ck_assert_int_eq(address_space_st(&pio.as, 0x4d0, 0xffff, 2), MEMTX_OK);
     MemTxResult r;
-    ck_assert_uint_eq(address_space_ld(&io_as, 0x4d0, 2, &r), 0xdef8);
+    ck_assert_uint_eq(address_space_ld(&pio.as, 0x4d0, 2, &r), 0xdef8);
 }
 END_TEST
 
-static Suite *pic_suite(void)
-{
-    Suite *s = suite_create("pic");
-    TCase *tc = tcase_create("i8259");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_basic_edge_interrupt);
-    tcase_add_test(tc, test_edge_pulse_is_latched);
-    tcase_add_test(tc, test_mask);
-    tcase_add_test(tc, test_priority_and_nesting);
-    tcase_add_test(tc, test_specific_eoi_and_rotation);
-    tcase_add_test(tc, test_cascade_and_slave);
-    tcase_add_test(tc, test_special_fully_nested);
-    tcase_add_test(tc, test_auto_eoi);
-    tcase_add_test(tc, test_level_triggered_elcr);
-    tcase_add_test(tc, test_spurious_irq7);
-    tcase_add_test(tc, test_spurious_irq15);
-    tcase_add_test(tc, test_poll_mode);
-    tcase_add_test(tc, test_special_mask_mode);
-    tcase_add_test(tc, test_icw1_resets_state);
-    tcase_add_test(tc, test_reset_power_on_state);
-    tcase_add_test(tc, test_hostile_values);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 int main(void)
 {
-    SRunner *sr = srunner_create(pic_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_tcase("pic", "i8259", setup, teardown, UNIT_TESTS(
+        test_basic_edge_interrupt, test_edge_pulse_is_latched, test_mask, test_priority_and_nesting,
+        test_specific_eoi_and_rotation, test_cascade_and_slave, test_special_fully_nested,
+        test_auto_eoi, test_level_triggered_elcr, test_spurious_irq7, test_spurious_irq15,
+        test_poll_mode, test_special_mask_mode, test_icw1_resets_state, test_reset_power_on_state,
+        test_hostile_values));
 }

@@ -12,33 +12,14 @@
 #include "hw/irq.h"
 #include "hw/timer/pit.h"
 #include "softmmu/memory.h"
+#include "unit-test.h"
+#include "unit-io.h"
 
-static MemoryRegion io_root;
-static AddressSpace io_as;
+static UnitIo pio;
 static PITState *pit;
-static int irq_level;
-static int irq_rises;
+static UnitIrq irq_rec;
 
-static void record_irq(void *opaque, int n, int level)
-{
-    ck_assert_int_eq(n, 0);
-    if (level && !irq_level)
-        irq_rises++;
-    irq_level = level;
-}
-
-static void outb(uint16_t port, uint8_t v)
-{
-    ck_assert_int_eq(address_space_st(&io_as, port, v, 1), MEMTX_OK);
-}
-
-static uint8_t inb(uint16_t port)
-{
-    MemTxResult r;
-    uint8_t v = (uint8_t)address_space_ld(&io_as, port, 1, &r);
-    ck_assert_int_eq(r, MEMTX_OK);
-    return v;
-}
+UNIT_IO_PORT_HELPERS(pio)
 
 /* ns at which PIT tick k begins. */
 static int64_t tick_ns(int64_t k)
@@ -51,23 +32,18 @@ static void run_to_tick(int64_t k)
 {
     int64_t now = clock_get_ns(CLOCK_VIRTUAL);
     int64_t target = tick_ns(k);
-    if (target > now)
-        clock_icount_advance((uint64_t)(target - now));
-    timers_run_expired(CLOCK_VIRTUAL);
+    unit_clock_advance(target - now);
 }
 
 static void setup(void)
 {
-    clock_init();
-    clock_set_icount(0);
-    memory_region_init_container(&io_root, "io", 0x10000);
-    address_space_init(&io_as, &io_root, "I/O");
+    unit_clock_start();
+    unit_io_init(&pio, "I/O");
     IRQLine irq;
-    irq_init(&irq, record_irq, NULL, 0);
-    irq_level = 0;
-    irq_rises = 0;
+    irq_init(&irq, unit_irq_record, &irq_rec, 0);
+    irq_rec = (UnitIrq){ .n = 0 };
     pit = pit_new(&irq);
-    pit_map(pit, &io_root);
+    pit_map(pit, &pio.root);
 }
 
 static void teardown(void)
@@ -75,8 +51,7 @@ static void teardown(void)
     pit_free(pit);
     pit = NULL;
     ck_assert_int_eq(timers_deadline_ns(CLOCK_VIRTUAL), -1); /* timer deleted */
-    address_space_destroy(&io_as);
-    memory_region_destroy(&io_root);
+    unit_io_destroy(&pio);
 }
 
 static void program(int ch, int mode, uint16_t count)
@@ -99,7 +74,7 @@ static int out2(void)
 
 START_TEST(test_reset_state)
 {
-    ck_assert_int_eq(irq_level, 0);
+    ck_assert_int_eq(irq_rec.level, 0);
     ck_assert_int_eq(pit_get_out(pit, 0), 0);
     ck_assert_uint_eq(inb(0x61) & 0x2f, 0x00);
     ck_assert_uint_eq(inb(0x43), 0xff);
@@ -112,25 +87,25 @@ END_TEST
 START_TEST(test_mode0_interrupt_on_terminal_count)
 {
     program(0, 0, 100);
-    ck_assert_int_eq(irq_level, 0);
+    ck_assert_int_eq(irq_rec.level, 0);
     run_to_tick(40);
     ck_assert_uint_eq(read_count(0), 60);
     run_to_tick(99);
-    ck_assert_int_eq(irq_level, 0);
+    ck_assert_int_eq(irq_rec.level, 0);
     run_to_tick(100);
-    ck_assert_int_eq(irq_level, 1);
-    ck_assert_int_eq(irq_rises, 1);
+    ck_assert_int_eq(irq_rec.level, 1);
+    ck_assert_int_eq(irq_rec.rises, 1);
     run_to_tick(105);
     ck_assert_uint_eq(read_count(0), 0xfffb);   /* keeps counting, wrapped */
-    ck_assert_int_eq(irq_level, 1);             /* and OUT stays high */
+    ck_assert_int_eq(irq_rec.level, 1);             /* and OUT stays high */
     ck_assert_int_eq(timers_deadline_ns(CLOCK_VIRTUAL), -1);
     /* A new count (first byte) drops OUT at once. */
     outb(0x40, 10);
-    ck_assert_int_eq(irq_level, 0);
+    ck_assert_int_eq(irq_rec.level, 0);
     outb(0x40, 0);
     run_to_tick(115);
-    ck_assert_int_eq(irq_level, 1);
-    ck_assert_int_eq(irq_rises, 2);
+    ck_assert_int_eq(irq_rec.level, 1);
+    ck_assert_int_eq(irq_rec.rises, 2);
 }
 END_TEST
 
@@ -163,14 +138,14 @@ END_TEST
 START_TEST(test_mode2_rate_generator)
 {
     program(0, 2, 10);
-    ck_assert_int_eq(irq_level, 1);
-    int rises_before = irq_rises;
+    ck_assert_int_eq(irq_rec.level, 1);
+    int rises_before = irq_rec.rises;
     for (int t = 1; t <= 1000; t++) {
         run_to_tick(t);
-        ck_assert_int_eq(irq_level, t % 10 != 9);
+        ck_assert_int_eq(irq_rec.level, t % 10 != 9);
         ck_assert_int_eq(pit_get_out(pit, 0), t % 10 != 9);
     }
-    ck_assert_int_eq(irq_rises - rises_before, 100);
+    ck_assert_int_eq(irq_rec.rises - rises_before, 100);
     run_to_tick(1003);
     ck_assert_uint_eq(read_count(0), 7);
     run_to_tick(1009);
@@ -181,20 +156,20 @@ END_TEST
 START_TEST(test_mode2_late_timer_still_gives_edge)
 {
     program(0, 2, 10);
-    int rises = irq_rises;
+    int rises = irq_rec.rises;
     /* Jump past the whole low pulse in one step. */
     clock_icount_advance((uint64_t)tick_ns(10) + 300);
     timers_run_expired(CLOCK_VIRTUAL);
     run_to_tick(14);
-    ck_assert_int_eq(irq_rises - rises, 1);
-    ck_assert_int_eq(irq_level, 1);
+    ck_assert_int_eq(irq_rec.rises - rises, 1);
+    ck_assert_int_eq(irq_rec.level, 1);
     /* A long jump coalesces edges but the waveform stays in phase. */
     run_to_tick(100005);
-    ck_assert_int_eq(irq_level, 1);
+    ck_assert_int_eq(irq_rec.level, 1);
     run_to_tick(100009);
-    ck_assert_int_eq(irq_level, 0);
+    ck_assert_int_eq(irq_rec.level, 0);
     run_to_tick(100010);
-    ck_assert_int_eq(irq_level, 1);
+    ck_assert_int_eq(irq_rec.level, 1);
 }
 END_TEST
 
@@ -209,14 +184,14 @@ START_TEST(test_mode2_new_count_at_period_end)
     outb(0x43, 0xe2);
     ck_assert_uint_eq(inb(0x40) & 0x40, 0x40);  /* null count until loaded */
     run_to_tick(99);
-    ck_assert_int_eq(irq_level, 0);
+    ck_assert_int_eq(irq_rec.level, 0);
     run_to_tick(100);
-    ck_assert_int_eq(irq_level, 1);
+    ck_assert_int_eq(irq_rec.level, 1);
     ck_assert_uint_eq(read_count(0), 20);
     run_to_tick(119);
-    ck_assert_int_eq(irq_level, 0);
+    ck_assert_int_eq(irq_rec.level, 0);
     run_to_tick(120);
-    ck_assert_int_eq(irq_level, 1);
+    ck_assert_int_eq(irq_rec.level, 1);
     outb(0x43, 0xe2);
     ck_assert_uint_eq(inb(0x40), 0x80 | 0x34);
 }
@@ -227,7 +202,7 @@ START_TEST(test_mode3_square_wave)
     program(0, 3, 10);
     for (int t = 1; t <= 100; t++) {
         run_to_tick(t);
-        ck_assert_int_eq(irq_level, t % 10 < 5);
+        ck_assert_int_eq(irq_rec.level, t % 10 < 5);
     }
     run_to_tick(102);
     ck_assert_uint_eq(read_count(0), 6);        /* decrements by two */
@@ -236,7 +211,7 @@ START_TEST(test_mode3_square_wave)
     int64_t t0 = 102;
     for (int t = 1; t <= 44; t++) {
         run_to_tick(t0 + t);
-        ck_assert_int_eq(irq_level, t % 11 < 6);
+        ck_assert_int_eq(irq_rec.level, t % 11 < 6);
     }
     ck_assert_uint_eq(read_count(0) & 1, 0);    /* even values only */
 }
@@ -269,15 +244,15 @@ END_TEST
 START_TEST(test_mode4_software_strobe)
 {
     program(0, 4, 20);
-    ck_assert_int_eq(irq_level, 1);
+    ck_assert_int_eq(irq_rec.level, 1);
     run_to_tick(19);
-    ck_assert_int_eq(irq_level, 1);
+    ck_assert_int_eq(irq_rec.level, 1);
     run_to_tick(20);
-    ck_assert_int_eq(irq_level, 0);
+    ck_assert_int_eq(irq_rec.level, 0);
     run_to_tick(21);
-    ck_assert_int_eq(irq_level, 1);
+    ck_assert_int_eq(irq_rec.level, 1);
     run_to_tick(70000);
-    ck_assert_int_eq(irq_level, 1);             /* one strobe only */
+    ck_assert_int_eq(irq_rec.level, 1);             /* one strobe only */
     ck_assert_int_eq(timers_deadline_ns(CLOCK_VIRTUAL), -1);
 }
 END_TEST
@@ -383,7 +358,7 @@ START_TEST(test_bcd)
     run_to_tick(1);
     ck_assert_uint_eq(read_count(0), 0x0099);
     run_to_tick(100);
-    ck_assert_int_eq(irq_level, 1);
+    ck_assert_int_eq(irq_rec.level, 1);
     run_to_tick(101);
     ck_assert_uint_eq(read_count(0), 0x9999);   /* wraps in BCD */
     /* Count 0 in BCD is 10000. */
@@ -393,9 +368,9 @@ START_TEST(test_bcd)
     run_to_tick(102);
     ck_assert_uint_eq(read_count(0), 0x9999);
     run_to_tick(101 + 9999);
-    ck_assert_int_eq(irq_level, 0);
+    ck_assert_int_eq(irq_rec.level, 0);
     run_to_tick(101 + 10000);
-    ck_assert_int_eq(irq_level, 1);
+    ck_assert_int_eq(irq_rec.level, 1);
     /* Invalid digits: defined, no crash. */
     outb(0x43, 0x37);
     outb(0x40, 0xff);
@@ -415,11 +390,11 @@ START_TEST(test_count_zero_is_65536)
     run_to_tick(1);
     ck_assert_uint_eq(read_count(0), 65535);
     run_to_tick(65534);
-    ck_assert_int_eq(irq_level, 1);
+    ck_assert_int_eq(irq_rec.level, 1);
     run_to_tick(65535);
-    ck_assert_int_eq(irq_level, 0);
+    ck_assert_int_eq(irq_rec.level, 0);
     run_to_tick(65536);
-    ck_assert_int_eq(irq_level, 1);
+    ck_assert_int_eq(irq_rec.level, 1);
     ck_assert_uint_eq(read_count(0), 0);
 }
 END_TEST
@@ -449,7 +424,7 @@ START_TEST(test_reset_stops_everything)
     program(0, 2, 10);
     outb(0x61, 0x03);
     pit_reset(pit);
-    ck_assert_int_eq(irq_level, 0);
+    ck_assert_int_eq(irq_rec.level, 0);
     ck_assert_int_eq(timers_deadline_ns(CLOCK_VIRTUAL), -1);
     ck_assert_uint_eq(inb(0x61) & 0x03, 0);
 }
@@ -468,42 +443,17 @@ START_TEST(test_hostile_values)
             timers_run_expired(CLOCK_VIRTUAL);
         }
     }
-    ck_assert_int_eq(address_space_st(&io_as, 0x40, 0xffffffff, 4), MEMTX_OK);
+    ck_assert_int_eq(address_space_st(&pio.as, 0x40, 0xffffffff, 4), MEMTX_OK);
 }
 END_TEST
 
-static Suite *pit_suite(void)
-{
-    Suite *s = suite_create("pit");
-    TCase *tc = tcase_create("i8254");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_reset_state);
-    tcase_add_test(tc, test_mode0_interrupt_on_terminal_count);
-    tcase_add_test(tc, test_mode1_hardware_one_shot);
-    tcase_add_test(tc, test_mode2_rate_generator);
-    tcase_add_test(tc, test_mode2_late_timer_still_gives_edge);
-    tcase_add_test(tc, test_mode2_new_count_at_period_end);
-    tcase_add_test(tc, test_mode3_square_wave);
-    tcase_add_test(tc, test_mode3_gate_and_speaker);
-    tcase_add_test(tc, test_mode4_software_strobe);
-    tcase_add_test(tc, test_mode5_hardware_strobe);
-    tcase_add_test(tc, test_mode0_gate_pauses);
-    tcase_add_test(tc, test_counter_latch);
-    tcase_add_test(tc, test_read_back);
-    tcase_add_test(tc, test_bcd);
-    tcase_add_test(tc, test_count_zero_is_65536);
-    tcase_add_test(tc, test_port61_refresh_toggle);
-    tcase_add_test(tc, test_reset_stops_everything);
-    tcase_add_test(tc, test_hostile_values);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 int main(void)
 {
-    SRunner *sr = srunner_create(pit_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_tcase("pit", "i8254", setup, teardown, UNIT_TESTS(
+        test_reset_state, test_mode0_interrupt_on_terminal_count, test_mode1_hardware_one_shot,
+        test_mode2_rate_generator, test_mode2_late_timer_still_gives_edge,
+        test_mode2_new_count_at_period_end, test_mode3_square_wave, test_mode3_gate_and_speaker,
+        test_mode4_software_strobe, test_mode5_hardware_strobe, test_mode0_gate_pauses,
+        test_counter_latch, test_read_back, test_bcd, test_count_zero_is_65536,
+        test_port61_refresh_toggle, test_reset_stops_everything, test_hostile_values));
 }

@@ -11,11 +11,12 @@
 #include "core/runstate.h"
 #include "hw/acpi/pm.h"
 #include "softmmu/memory.h"
+#include "unit-test.h"
+#include "unit-io.h"
 
 #define BASE 0x600
 
-static MemoryRegion io_root;
-static AddressSpace io_as;
+static UnitIo pio;
 static PMState *pm;
 static int sci_level, sci_changes;
 
@@ -29,30 +30,27 @@ static void record_sci(void *opaque, int n, int level)
 
 static void setup(void)
 {
-    clock_init();
-    clock_set_icount(0);   /* 1 ns per instruction */
-    memory_region_init_container(&io_root, "io", 0x10000);
-    address_space_init(&io_as, &io_root, "io");
+    unit_clock_start();   /* 1 ns per instruction */
+    unit_io_init(&pio, "io");
     IRQLine sci;
     irq_init(&sci, record_sci, NULL, PM_SCI_IRQ);
     sci_level = 0;
     sci_changes = 0;
     pm = pm_new(&sci);
-    pm_map(pm, &io_root, BASE);
-    pm_map_apm(pm, &io_root);
+    pm_map(pm, &pio.root, BASE);
+    pm_map_apm(pm, &pio.root);
     runstate_take_request();
 }
 
 static void teardown(void)
 {
     pm_free(pm);
-    address_space_destroy(&io_as);
-    memory_region_destroy(&io_root);
+    unit_io_destroy(&pio);
     clock_set_icount(-1);
 }
 
-static uint32_t in(uint16_t port, unsigned size) { return (uint32_t)address_space_ld(&io_as, port, size, NULL); }
-static void out(uint16_t port, uint32_t v, unsigned size) { address_space_st(&io_as, port, v, size); }
+static uint32_t in(uint16_t port, unsigned size) { return (uint32_t)address_space_ld(&pio.as, port, size, NULL); }
+static void out(uint16_t port, uint32_t v, unsigned size) { address_space_st(&pio.as, port, v, size); }
 
 START_TEST(test_timer_frequency)
 {
@@ -151,37 +149,21 @@ START_TEST(test_apm_and_mapping)
     out(APM_STS_PORT, 0x5a, 1);
     ck_assert_uint_eq(in(APM_STS_PORT, 1), 0x5a);
     /* Moving the block. */
-    pm_map(pm, &io_root, 0xb000);
+    pm_map(pm, &pio.root, 0xb000);
     ck_assert_uint_eq(in(BASE + PM1_EN, 2), 0xffff);  /* unassigned now */
     out(0xb000 + PM1_EN, PM1_PWRBTN, 2);
     ck_assert_uint_eq(in(0xb000 + PM1_EN, 2), PM1_PWRBTN);
-    pm_map(pm, &io_root, 0xffe0);                     /* does not fit: unmapped */
+    pm_map(pm, &pio.root, 0xffe0);                     /* does not fit: unmapped */
     ck_assert(!pm_is_mapped(pm, NULL));
     /* Unknown registers read 0. */
-    pm_map(pm, &io_root, BASE);
+    pm_map(pm, &pio.root, BASE);
     ck_assert_uint_eq(in(BASE + 0x30, 4), 0);
 }
 END_TEST
 
-static Suite *pm_suite(void)
-{
-    Suite *s = suite_create("pm");
-    TCase *tc = tcase_create("core");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_timer_frequency);
-    tcase_add_test(tc, test_timer_overflow_sci);
-    tcase_add_test(tc, test_s5_poweroff);
-    tcase_add_test(tc, test_power_button);
-    tcase_add_test(tc, test_apm_and_mapping);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 int main(void)
 {
-    SRunner *sr = srunner_create(pm_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_tcase("pm", "core", setup, teardown, UNIT_TESTS(
+        test_timer_frequency, test_timer_overflow_sci, test_s5_poweroff, test_power_button,
+        test_apm_and_mapping));
 }

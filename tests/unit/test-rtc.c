@@ -12,37 +12,18 @@
 #include "hw/irq.h"
 #include "hw/timer/rtc.h"
 #include "softmmu/memory.h"
+#include "unit-test.h"
+#include "unit-io.h"
 
 #define T_LEAP 1709251198LL   /* 2024-02-29 23:59:58 UTC, a Thursday */
 #define MS 1000000LL
 #define SEC 1000000000LL
 
-static MemoryRegion io_root;
-static AddressSpace io_as;
+static UnitIo pio;
 static RTCState *rtc;
-static int irq_level;
-static int irq_rises;
+static UnitIrq irq_rec;
 
-static void record_irq(void *opaque, int n, int level)
-{
-    ck_assert_int_eq(n, 8);
-    if (level && !irq_level)
-        irq_rises++;
-    irq_level = level;
-}
-
-static void outb(uint16_t port, uint8_t v)
-{
-    ck_assert_int_eq(address_space_st(&io_as, port, v, 1), MEMTX_OK);
-}
-
-static uint8_t inb(uint16_t port)
-{
-    MemTxResult r;
-    uint8_t v = (uint8_t)address_space_ld(&io_as, port, 1, &r);
-    ck_assert_int_eq(r, MEMTX_OK);
-    return v;
-}
+UNIT_IO_PORT_HELPERS(pio)
 
 static uint8_t cmos_read(uint8_t index)
 {
@@ -59,8 +40,7 @@ static void cmos_write(uint8_t index, uint8_t v)
 /* Advance the virtual clock by ns and run the timers. */
 static void advance(int64_t ns)
 {
-    clock_icount_advance((uint64_t)ns);
-    timers_run_expired(CLOCK_VIRTUAL);
+    unit_clock_advance(ns);
 }
 
 /* Advance in steps of `step` ns, acknowledging (reading C) on each IRQ. */
@@ -69,7 +49,7 @@ static int count_irqs(int64_t total, int64_t step, uint8_t *flags_or)
     int n = 0;
     for (int64_t t = 0; t < total; t += step) {
         advance(step);
-        if (irq_level) {
+        if (irq_rec.level) {
             uint8_t c = cmos_read(RTC_REG_C);
             if (flags_or)
                 *flags_or |= c;
@@ -82,19 +62,16 @@ static int count_irqs(int64_t total, int64_t step, uint8_t *flags_or)
 static void create(int64_t start)
 {
     IRQLine irq;
-    irq_init(&irq, record_irq, NULL, 8);
+    irq_init(&irq, unit_irq_record, &irq_rec, 8);
     rtc = rtc_new(&irq, start);
-    rtc_map(rtc, &io_root);
+    rtc_map(rtc, &pio.root);
 }
 
 static void setup(void)
 {
-    clock_init();
-    clock_set_icount(0);
-    memory_region_init_container(&io_root, "io", 0x10000);
-    address_space_init(&io_as, &io_root, "I/O");
-    irq_level = 0;
-    irq_rises = 0;
+    unit_clock_start();
+    unit_io_init(&pio, "I/O");
+    irq_rec = (UnitIrq){ .n = 8 };
     create(T_LEAP);
 }
 
@@ -103,8 +80,7 @@ static void teardown(void)
     rtc_free(rtc);
     rtc = NULL;
     ck_assert_int_eq(timers_deadline_ns(CLOCK_VIRTUAL), -1);
-    address_space_destroy(&io_as);
-    memory_region_destroy(&io_root);
+    unit_io_destroy(&pio);
 }
 
 START_TEST(test_power_on_registers)
@@ -113,7 +89,7 @@ START_TEST(test_power_on_registers)
     ck_assert_uint_eq(cmos_read(RTC_REG_B), 0x02);
     ck_assert_uint_eq(cmos_read(RTC_REG_C), 0x00);
     ck_assert_uint_eq(cmos_read(RTC_REG_D), 0x80);
-    ck_assert_int_eq(irq_level, 0);
+    ck_assert_int_eq(irq_rec.level, 0);
     ck_assert_uint_eq(inb(0x70), 0xff);
 }
 END_TEST
@@ -253,7 +229,7 @@ END_TEST
 START_TEST(test_periodic_interrupt)
 {
     cmos_write(RTC_REG_B, 0x02 | RTC_B_PIE);
-    ck_assert_int_eq(irq_level, 0);
+    ck_assert_int_eq(irq_rec.level, 0);
     uint8_t flags = 0;
     int n = count_irqs(SEC, 100000, &flags);           /* 100 us steps */
     ck_assert_int_eq(n, 1024);
@@ -282,13 +258,13 @@ START_TEST(test_periodic_flag_polled_without_irq)
     advance(100 * MS);
     ck_assert_uint_eq(cmos_read(RTC_REG_C), RTC_C_PF); /* no IRQF without PIE */
     ck_assert_uint_eq(cmos_read(RTC_REG_C), 0);        /* read clears */
-    ck_assert_int_eq(irq_level, 0);
+    ck_assert_int_eq(irq_rec.level, 0);
     /* Enabling PIE with PF pending raises IRQ8 at once. */
     advance(500 * MS);
     cmos_write(RTC_REG_B, 0x02 | RTC_B_PIE);
-    ck_assert_int_eq(irq_level, 1);
+    ck_assert_int_eq(irq_rec.level, 1);
     ck_assert_uint_eq(cmos_read(RTC_REG_C) & 0xc0, 0xc0);
-    ck_assert_int_eq(irq_level, 0);
+    ck_assert_int_eq(irq_rec.level, 0);
 }
 END_TEST
 
@@ -300,7 +276,7 @@ START_TEST(test_update_ended_interrupt)
     int n = count_irqs(5 * SEC, 10 * MS, &flags);
     ck_assert_int_eq(n, 5);
     ck_assert_uint_eq(flags & ~RTC_C_PF, 0x90);       /* PF runs regardless */
-    ck_assert_int_eq(irq_rises, 5);
+    ck_assert_int_eq(irq_rec.rises, 5);
 }
 END_TEST
 
@@ -312,13 +288,13 @@ START_TEST(test_alarm)
     cmos_write(RTC_HOURS_ALARM, 0x00);
     cmos_write(RTC_REG_B, 0x02 | RTC_B_AIE);
     advance(2 * SEC);
-    ck_assert_int_eq(irq_level, 0);
+    ck_assert_int_eq(irq_rec.level, 0);
     advance(SEC);
-    ck_assert_int_eq(irq_level, 1);
+    ck_assert_int_eq(irq_rec.level, 1);
     ck_assert_uint_eq(cmos_read(RTC_REG_C) & ~RTC_C_PF, 0x80 | RTC_C_AF | RTC_C_UF);
-    ck_assert_int_eq(irq_level, 0);
+    ck_assert_int_eq(irq_rec.level, 0);
     advance(SEC);
-    ck_assert_int_eq(irq_level, 0);
+    ck_assert_int_eq(irq_rec.level, 0);
     /* Don't-care seconds and minutes: every second within hour 0. */
     cmos_write(RTC_SECONDS_ALARM, 0xc0);
     cmos_write(RTC_MINUTES_ALARM, 0xff);
@@ -364,9 +340,9 @@ START_TEST(test_reset_clears_enables_and_flags)
     cmos_write(0x40, 0x5a);
     cmos_write(RTC_REG_B, 0x02 | RTC_B_UIE | RTC_B_PIE | RTC_B_SQWE);
     advance(SEC);
-    ck_assert_int_eq(irq_level, 1);
+    ck_assert_int_eq(irq_rec.level, 1);
     rtc_reset(rtc);
-    ck_assert_int_eq(irq_level, 0);
+    ck_assert_int_eq(irq_rec.level, 0);
     ck_assert_uint_eq(cmos_read(RTC_REG_B), 0x02);
     ck_assert_uint_eq(cmos_read(RTC_REG_C), 0x00);
     ck_assert_uint_eq(cmos_read(0x40), 0x5a);         /* battery-backed */
@@ -402,41 +378,18 @@ START_TEST(test_hostile_values)
             advance((x >> 12) & 0xfffffff);
     }
     (void)rtc_get_time(rtc);
-    ck_assert_int_eq(address_space_st(&io_as, 0x70, 0xffff, 2), MEMTX_OK);
-    (void)address_space_st(&io_as, 0x70, 0xffffffff, 4);  /* 0x72-0x73 unassigned */
+    ck_assert_int_eq(address_space_st(&pio.as, 0x70, 0xffff, 2), MEMTX_OK);
+    (void)address_space_st(&pio.as, 0x70, 0xffffffff, 4);  /* 0x72-0x73 unassigned */
 }
 END_TEST
 
-static Suite *rtc_suite(void)
-{
-    Suite *s = suite_create("rtc");
-    TCase *tc = tcase_create("mc146818");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_power_on_registers);
-    tcase_add_test(tc, test_bcd_time_and_leap_rollover);
-    tcase_add_test(tc, test_century_rollover);
-    tcase_add_test(tc, test_binary_and_12_hour);
-    tcase_add_test(tc, test_set_bit_holds_and_restarts);
-    tcase_add_test(tc, test_write_while_running);
-    tcase_add_test(tc, test_uip);
-    tcase_add_test(tc, test_divider_reset);
-    tcase_add_test(tc, test_periodic_interrupt);
-    tcase_add_test(tc, test_periodic_flag_polled_without_irq);
-    tcase_add_test(tc, test_update_ended_interrupt);
-    tcase_add_test(tc, test_alarm);
-    tcase_add_test(tc, test_nvram_and_index);
-    tcase_add_test(tc, test_reset_clears_enables_and_flags);
-    tcase_add_test(tc, test_host_time_mode);
-    tcase_add_test(tc, test_hostile_values);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 int main(void)
 {
-    SRunner *sr = srunner_create(rtc_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_tcase("rtc", "mc146818", setup, teardown, UNIT_TESTS(
+        test_power_on_registers, test_bcd_time_and_leap_rollover, test_century_rollover,
+        test_binary_and_12_hour, test_set_bit_holds_and_restarts, test_write_while_running,
+        test_uip, test_divider_reset, test_periodic_interrupt,
+        test_periodic_flag_polled_without_irq, test_update_ended_interrupt, test_alarm,
+        test_nvram_and_index, test_reset_clears_enables_and_flags, test_host_time_mode,
+        test_hostile_values));
 }

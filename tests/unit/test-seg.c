@@ -10,6 +10,7 @@
 
 #include "core/runstate.h"
 #include "target-x86/cpu-internal.h"
+#include "unit-test.h"
 
 #define GDT  0x1000u
 #define IDT  0x2000u
@@ -878,13 +879,7 @@ END_TEST
 /* ---- hostile tables: random descriptors never crash or hang ---- */
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-static uint64_t rng(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static uint64_t rng(void) { return tm_xorshift64(&rng_state); }
 
 /* A random descriptor that is valid-looking often enough to go deep. */
 static uint64_t random_desc(void)
@@ -963,41 +958,15 @@ START_TEST(test_hostile_tables)
 }
 END_TEST
 
-static Suite *seg_suite(void)
-{
-    Suite *s = suite_create("seg");
-    TCase *tc = tcase_create("system");
-    tcase_add_checked_fixture(tc, tm_setup, tm_teardown);
-    tcase_add_test(tc, test_reset_state);
-    tcase_add_test(tc, test_load_seg_checks);
-    tcase_add_test(tc, test_ltr_lldt_and_queries);
-    tcase_add_test(tc, test_interrupt_real_mode);
-    tcase_add_test(tc, test_interrupt_protected_privilege_change);
-    tcase_add_test(tc, test_interrupt_protected_gate_checks);
-    tcase_add_test(tc, test_interrupt_16bit_gate_and_tss);
-    tcase_add_test(tc, test_interrupt_long_mode);
-    tcase_add_test(tc, test_handle_interrupts_intr_and_sipi);
-    tcase_add_test(tc, test_double_and_triple_fault);
-    tcase_add_test(tc, test_call_gate_and_far_ret);
-    tcase_add_test(tc, test_far_jmp_call_same_level_and_iret);
-    tcase_add_test(tc, test_iret_to_vm86_and_back);
-    tcase_add_test(tc, test_syscall_sysret_sysenter);
-    tcase_add_test(tc, test_task_switch_jmp_and_call);
-    tcase_add_test(tc, test_task_switch_jmp_and_double_fault_task_gate);
-    tcase_add_test(tc, test_cr_dr_rules);
-    tcase_add_test(tc, test_msr_rules);
-    tcase_add_test(tc, test_cpuid_model);
-    tcase_add_test(tc, test_io_permission);
-    tcase_add_test(tc, test_hostile_tables);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 int main(void)
 {
-    SRunner *sr = srunner_create(seg_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return unit_run_tcase("seg", "system", tm_setup, tm_teardown, UNIT_TESTS(
+        test_reset_state, test_load_seg_checks, test_ltr_lldt_and_queries, test_interrupt_real_mode,
+        test_interrupt_protected_privilege_change, test_interrupt_protected_gate_checks,
+        test_interrupt_16bit_gate_and_tss, test_interrupt_long_mode,
+        test_handle_interrupts_intr_and_sipi, test_double_and_triple_fault,
+        test_call_gate_and_far_ret, test_far_jmp_call_same_level_and_iret,
+        test_iret_to_vm86_and_back, test_syscall_sysret_sysenter, test_task_switch_jmp_and_call,
+        test_task_switch_jmp_and_double_fault_task_gate, test_cr_dr_rules, test_msr_rules,
+        test_cpuid_model, test_io_permission, test_hostile_tables));
 }

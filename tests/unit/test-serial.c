@@ -17,6 +17,8 @@
 #include "hw/misc/debugexit.h"
 #include "hw/misc/post.h"
 #include "softmmu/memory.h"
+#include "unit-test.h"
+#include "unit-io.h"
 
 /* ---- a capturing chardev and an IRQ recorder ---- */
 static uint8_t captured[256];
@@ -477,36 +479,33 @@ START_TEST(test_reset_clears_state)
 END_TEST
 
 /* ---- through the port space ---- */
-static MemoryRegion io_root;
-static AddressSpace io_as;
+static UnitIo pio;
 
 static void io_setup(void)
 {
     setup();
-    memory_region_init_container(&io_root, "io", 0x10000);
-    address_space_init(&io_as, &io_root, "I/O");
+    unit_io_init(&pio, "I/O");
 }
 
 static void io_teardown(void)
 {
     teardown();
-    address_space_destroy(&io_as);
-    memory_region_destroy(&io_root);
+    unit_io_destroy(&pio);
 }
 
 static uint64_t pin(uint16_t port, unsigned size)
 {
-    return address_space_ld(&io_as, port, size, NULL);
+    return address_space_ld(&pio.as, port, size, NULL);
 }
 
 static void pout(uint16_t port, uint64_t v, unsigned size)
 {
-    address_space_st(&io_as, port, v, size);
+    address_space_st(&pio.as, port, v, size);
 }
 
 START_TEST(test_serial_mapped)
 {
-    serial_map(s, &io_root, 0x3f8);
+    serial_map(s, &pio.root, 0x3f8);
     pout(0x3fb, 0x80, 1);
     pout(0x3f8, 0x0c, 1);
     pout(0x3f9, 0x00, 1);
@@ -527,7 +526,7 @@ START_TEST(test_debugexit_default)
 {
     char *err = NULL;
     runstate_take_request();
-    DebugExit *d = debugexit_create(&io_root, NULL, &err);
+    DebugExit *d = debugexit_create(&pio.root, NULL, &err);
     ck_assert_ptr_nonnull(d);
     ck_assert_ptr_null(err);
     ck_assert_uint_eq(pin(0x501, 1), 0);
@@ -549,14 +548,14 @@ START_TEST(test_debugexit_options)
 {
     char *err = NULL;
     runstate_take_request();
-    DebugExit *a = debugexit_create(&io_root, "iobase=0xf4,iosize=0x04", &err);
+    DebugExit *a = debugexit_create(&pio.root, "iobase=0xf4,iosize=0x04", &err);
     ck_assert_ptr_nonnull(a);
     pout(0xf7, 0x31, 1);
     ck_assert_int_eq(runstate_take_request(), SHUTDOWN_DEBUG_EXIT);
     ck_assert_int_eq(runstate_exit_status(), 0x63);
     pout(0x501, 1, 1); /* default port not mapped now */
     ck_assert_int_eq(runstate_take_request(), SHUTDOWN_NONE);
-    DebugExit *b = debugexit_create(&io_root, "iobase=1280", &err);
+    DebugExit *b = debugexit_create(&pio.root, "iobase=1280", &err);
     ck_assert_ptr_nonnull(b);
     pout(1280, 2, 2);
     ck_assert_int_eq(runstate_take_request(), SHUTDOWN_DEBUG_EXIT);
@@ -580,7 +579,7 @@ static const struct { const char *opts; const char *err_part; } bad_debugexit[] 
 START_TEST(test_debugexit_bad_options)
 {
     char *err = NULL;
-    ck_assert_ptr_null(debugexit_create(&io_root, bad_debugexit[_i].opts, &err));
+    ck_assert_ptr_null(debugexit_create(&pio.root, bad_debugexit[_i].opts, &err));
     ck_assert_ptr_nonnull(err);
     ck_assert_msg(strstr(err, bad_debugexit[_i].err_part), "'%s' gave '%s'", bad_debugexit[_i].opts, err);
     ck_assert_ptr_null(strchr(err, '\n'));
@@ -591,7 +590,7 @@ END_TEST
 
 START_TEST(test_post_port)
 {
-    PostState *p = post_create(&io_root);
+    PostState *p = post_create(&pio.root);
     ck_assert_uint_eq(pin(0x80, 1), 0);
     pout(0x80, 0x5a, 1);
     ck_assert_uint_eq(post_last_code(p), 0x5a);
@@ -605,14 +604,14 @@ END_TEST
 
 START_TEST(test_debugcon)
 {
-    DebugconState *d = debugcon_create(&io_root, 0xe9, &chr);
+    DebugconState *d = debugcon_create(&pio.root, 0xe9, &chr);
     ck_assert_uint_eq(pin(0xe9, 1), 0xe9);
     pout(0xe9, 'o', 1);
     pout(0xe9, 'k', 1);
     ck_assert_int_eq(ncaptured, 2);
     ck_assert(!memcmp(captured, "ok", 2));
     debugcon_free(d);
-    DebugconState *quiet = debugcon_create(&io_root, 0x402, NULL);
+    DebugconState *quiet = debugcon_create(&pio.root, 0x402, NULL);
     pout(0x402, 'z', 1); /* no chardev: dropped */
     ck_assert_int_eq(ncaptured, 2);
     debugcon_free(quiet);
@@ -622,48 +621,27 @@ END_TEST
 static Suite *serial_suite(void)
 {
     Suite *su = suite_create("serial");
-    TCase *tc = tcase_create("registers");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_reset_values);
-    tcase_add_test(tc, test_divisor_latch);
-    tcase_add_test(tc, test_readback_lcr_mcr_scr_ier);
-    tcase_add_test(tc, test_thre_raise_on_enable_and_clear_on_iir_read);
-    tcase_add_test(tc, test_thre_cleared_by_thr_write_then_raised);
-    tcase_add_test(tc, test_thr_write_without_chardev);
-    tcase_add_test(tc, test_iir_priorities);
-    tcase_add_test(tc, test_ier_masks_sources);
-    tcase_add_test(tc, test_rx_no_fifo);
-    tcase_add_test(tc, test_fifo_enabled_iir_bits);
+    TCase *tc = unit_tcase(su, "registers", setup, teardown, UNIT_TESTS(
+        test_reset_values, test_divisor_latch, test_readback_lcr_mcr_scr_ier,
+        test_thre_raise_on_enable_and_clear_on_iir_read, test_thre_cleared_by_thr_write_then_raised,
+        test_thr_write_without_chardev, test_iir_priorities, test_ier_masks_sources,
+        test_rx_no_fifo, test_fifo_enabled_iir_bits));
     tcase_add_loop_test(tc, test_fifo_trigger_levels, 0, 4);
-    tcase_add_test(tc, test_fifo_fill_and_overrun);
-    tcase_add_test(tc, test_fifo_reset_bits);
-    tcase_add_test(tc, test_char_timeout);
-    tcase_add_test(tc, test_loopback_data);
+    unit_add_tests(tc, UNIT_TESTS(test_fifo_fill_and_overrun, test_fifo_reset_bits,
+                                  test_char_timeout, test_loopback_data));
     tcase_add_loop_test(tc, test_loopback_modem_lines, 0, (int)(sizeof(loop_rows) / sizeof(loop_rows[0])));
-    tcase_add_test(tc, test_msr_delta_bits);
-    tcase_add_test(tc, test_modem_status_interrupt);
-    tcase_add_test(tc, test_out2_gates_irq);
-    tcase_add_test(tc, test_reset_clears_state);
-    suite_add_tcase(su, tc);
+    unit_add_tests(tc, UNIT_TESTS(test_msr_delta_bits, test_modem_status_interrupt,
+                                  test_out2_gates_irq, test_reset_clears_state));
 
-    TCase *io = tcase_create("port-space");
-    tcase_add_checked_fixture(io, io_setup, io_teardown);
-    tcase_add_test(io, test_serial_mapped);
-    tcase_add_test(io, test_debugexit_default);
-    tcase_add_test(io, test_debugexit_options);
+    TCase *io = unit_tcase(su, "port-space", io_setup, io_teardown, UNIT_TESTS(
+        test_serial_mapped, test_debugexit_default, test_debugexit_options));
     tcase_add_loop_test(io, test_debugexit_bad_options, 0,
                         (int)(sizeof(bad_debugexit) / sizeof(bad_debugexit[0])));
-    tcase_add_test(io, test_post_port);
-    tcase_add_test(io, test_debugcon);
-    suite_add_tcase(su, io);
+    unit_add_tests(io, UNIT_TESTS(test_post_port, test_debugcon));
     return su;
 }
 
 int main(void)
 {
-    SRunner *sr = srunner_create(serial_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_suite(serial_suite());
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "target-x86/exec.h"
+#include "unit-test.h"
 
 #define FSW_C0_T 0x0100
 #define CODE 0x1000u
@@ -16,31 +17,13 @@
 
 static void setup(void)
 {
-    tm_setup();
-    cpu->cr0 = CR0_ET | CR0_PE | CR0_NE | CR0_MP;
-    cpu->cr4 = CR4_OSFXSR | CR4_OSXMMEXCPT;
-    cpu->efer = 0;
-    x86_set_seg_cache(cpu, R_CS, 0x08, 0, 0xffffffff, 0xc09b);
-    for (int s = R_ES; s <= R_GS; s++)
-        if (s != R_CS)
-            x86_set_seg_cache(cpu, s, 0x10, 0, 0xffffffff, 0xc093);
-    x86_update_hflags(cpu);
-    tlb_flush(&cpu->tlb);
-    cpu->rflags = 2;
-    cpu->cc.op = 0;
+    tm_setup_flat32(CR4_OSFXSR | CR4_OSXMMEXCPT);
 }
 
-/* Run one instruction; -1 or the exception vector. */
+/* Run one instruction placed at physical CODE; -1 or the exception vector. */
 static int exec1(const uint8_t *code, size_t len)
 {
-    memcpy(tm_ram.ram + CODE, code, len);
-    cpu->rip = CODE;
-    volatile int v = -1;
-    if (setjmp(cpu->jmp_env) == 0)
-        x86_exec_one(cpu);
-    else
-        v = cpu->exception_vector;
-    return v;
+    return tm_exec1(CODE, code, len);
 }
 
 #define EXEC(...) ({ static const uint8_t c_[] = { __VA_ARGS__ }; exec1(c_, sizeof(c_)); })
@@ -260,19 +243,9 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("sse");
-    TCase *tc = tcase_create("sse");
-    tcase_add_checked_fixture(tc, setup, tm_teardown);
+    TCase *tc = unit_tcase(s, "sse", setup, tm_teardown, UNIT_TESTS(
+        test_moves_and_alignment, test_integer_ops, test_availability, test_float_and_mxcsr,
+        test_x87, test_fxsave_fxrstor));
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_moves_and_alignment);
-    tcase_add_test(tc, test_integer_ops);
-    tcase_add_test(tc, test_availability);
-    tcase_add_test(tc, test_float_and_mxcsr);
-    tcase_add_test(tc, test_x87);
-    tcase_add_test(tc, test_fxsave_fxrstor);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_suite(s);
 }

@@ -13,6 +13,7 @@
 
 #include "target-x86/exec.h"
 #include "target-x86/softfloat-x80.h"
+#include "unit-test.h"
 
 #define CODE 0x1000u
 #define DATA 0x3000u
@@ -44,31 +45,13 @@ static const RefCase ref_cases[] = {
 
 static void setup(void)
 {
-    tm_setup();
-    cpu->cr0 = CR0_ET | CR0_PE | CR0_NE | CR0_MP;
-    cpu->cr4 = CR4_OSFXSR;
-    cpu->efer = 0;
-    x86_set_seg_cache(cpu, R_CS, 0x08, 0, 0xffffffff, 0xc09b);
-    for (int s = R_ES; s <= R_GS; s++)
-        if (s != R_CS)
-            x86_set_seg_cache(cpu, s, 0x10, 0, 0xffffffff, 0xc093);
-    x86_update_hflags(cpu);
-    tlb_flush(&cpu->tlb);
-    cpu->rflags = 2;
-    cpu->cc.op = 0;
+    tm_setup_flat32(CR4_OSFXSR);
 }
 
 /* Run one instruction placed at physical CODE; -1 or the exception vector. */
 static int exec1(const uint8_t *code, size_t len)
 {
-    memcpy(tm_ram.ram + CODE, code, len);
-    cpu->rip = CODE - cpu->seg[R_CS].base;
-    volatile int v = -1;
-    if (setjmp(cpu->jmp_env) == 0)
-        x86_exec_one(cpu);
-    else
-        v = cpu->exception_vector;
-    return v;
+    return tm_exec1(CODE, code, len);
 }
 
 #define EXEC(...) ({ static const uint8_t c_[] = { __VA_ARGS__ }; exec1(c_, sizeof(c_)); })
@@ -492,10 +475,7 @@ END_TEST
 static void mode_real(void)
 {
     cpu->cr0 = CR0_ET;
-    x86_set_seg_cache(cpu, R_CS, 0x80, 0x800, 0xffff, 0x9b);
-    for (int s = R_ES; s <= R_GS; s++)
-        if (s != R_CS)
-            x86_set_seg_cache(cpu, s, 0x1234, 0x12340, 0xffff, 0x93);
+    tm_load_segs(0x80, 0x800, 0x9b, 0x1234, 0x12340, 0x93, 0xffff);
     x86_update_hflags(cpu);
     tlb_flush(&cpu->tlb);
 }
@@ -631,22 +611,10 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("x87");
-    TCase *tc = tcase_create("x87");
-    tcase_add_checked_fixture(tc, setup, tm_teardown);
+    TCase *tc = unit_tcase(s, "x87", setup, tm_teardown, UNIT_TESTS(
+        test_reference_accuracy, test_reference_instructions, test_trig_range_and_specials,
+        test_trans_stack_faults, test_log_exp_specials, test_bcd, test_env_protected, test_env_real,
+        test_other_opcodes));
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_reference_accuracy);
-    tcase_add_test(tc, test_reference_instructions);
-    tcase_add_test(tc, test_trig_range_and_specials);
-    tcase_add_test(tc, test_trans_stack_faults);
-    tcase_add_test(tc, test_log_exp_specials);
-    tcase_add_test(tc, test_bcd);
-    tcase_add_test(tc, test_env_protected);
-    tcase_add_test(tc, test_env_real);
-    tcase_add_test(tc, test_other_opcodes);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run_suite(s);
 }

@@ -1,7 +1,9 @@
 /*
- * A minimal machine for the x86 system-side unit tests (mmu, seg): 16 MiB
- * of RAM at 0 in a hand-built Machine, one CPU, helpers to poke guest
- * physical memory and to run a CPU call catching its exception longjmp.
+ * A minimal machine for the x86 system-side unit tests (mmu, seg, the
+ * instruction tests, linuxboot): 16 MiB (or a given size) of RAM at 0 in a
+ * hand-built Machine, one CPU, a flat 32-bit FPU/SSE start state, helpers
+ * to poke guest physical memory, to run one instruction or a CPU call
+ * catching its exception longjmp, and a xorshift generator.
  */
 #ifndef VESSEL_TESTS_X86_TEST_MACHINE_H
 #define VESSEL_TESTS_X86_TEST_MACHINE_H
@@ -14,6 +16,7 @@
 #include "core/machine.h"
 #include "softmmu/memory.h"
 #include "target-x86/cpu.h"
+#include "target-x86/exec.h"
 
 #define TM_RAM_SIZE (16u << 20)
 
@@ -21,7 +24,8 @@ static Machine tm_machine;
 static MemoryRegion tm_ram;
 static X86CPU *cpu;
 
-static inline void tm_setup(void)
+/* The machine with ram_size bytes of RAM at 0 and CPU 0. */
+static inline void tm_setup_ram(uint64_t ram_size)
 {
     memset(&tm_machine, 0, sizeof(tm_machine));
     memset(&tm_ram, 0, sizeof(tm_ram));
@@ -29,10 +33,15 @@ static inline void tm_setup(void)
     memory_region_init_container(&tm_machine.io_root, "io", 0x10000);
     address_space_init(&tm_machine.system_as, &tm_machine.system_root, "memory");
     address_space_init(&tm_machine.io_as, &tm_machine.io_root, "io");
-    ck_assert(memory_region_init_ram(&tm_ram, "ram", TM_RAM_SIZE));
+    ck_assert(memory_region_init_ram(&tm_ram, "ram", ram_size));
     memory_region_add_subregion(&tm_machine.system_root, 0, &tm_ram);
     cpu = x86_cpu_new(&tm_machine, 0);
     ck_assert_ptr_nonnull(cpu);
+}
+
+static inline void tm_setup(void)
+{
+    tm_setup_ram(TM_RAM_SIZE);
 }
 
 static inline void tm_teardown(void)
@@ -54,6 +63,57 @@ static inline uint8_t get8(uint64_t pa) { return tm_ram.ram[pa]; }
 static inline uint16_t get16(uint64_t pa) { uint16_t v; memcpy(&v, tm_ram.ram + pa, 2); return v; }
 static inline uint32_t get32(uint64_t pa) { uint32_t v; memcpy(&v, tm_ram.ram + pa, 4); return v; }
 static inline uint64_t get64(uint64_t pa) { uint64_t v; memcpy(&v, tm_ram.ram + pa, 8); return v; }
+
+/* Load CS with (code_sel, code_base, code_attr) and ES, SS, DS, FS, GS
+ * with (data_sel, data_base, data_attr), all with the same limit. */
+static inline void tm_load_segs(uint16_t code_sel, uint64_t code_base, uint32_t code_attr,
+                                uint16_t data_sel, uint64_t data_base, uint32_t data_attr,
+                                uint32_t limit)
+{
+    x86_set_seg_cache(cpu, R_CS, code_sel, code_base, limit, code_attr);
+    for (int s = R_ES; s <= R_GS; s++)
+        if (s != R_CS)
+            x86_set_seg_cache(cpu, s, data_sel, data_base, limit, data_attr);
+}
+
+/* Flat 32-bit protected mode with a native FPU (CR0.NE/MP) and the given
+ * CR4: the starting state of the x87/MMX/SSE instruction tests. */
+static inline void tm_setup_flat32(uint64_t cr4)
+{
+    tm_setup();
+    cpu->cr0 = CR0_ET | CR0_PE | CR0_NE | CR0_MP;
+    cpu->cr4 = cr4;
+    cpu->efer = 0;
+    tm_load_segs(0x08, 0, 0xc09b, 0x10, 0, 0xc093, 0xffffffff);
+    x86_update_hflags(cpu);
+    tlb_flush(&cpu->tlb);
+    cpu->rflags = 2;
+    cpu->cc.op = 0;
+}
+
+/* Copy one instruction to physical pa and run it there; -1 or the
+ * exception vector it raised. */
+static inline int tm_exec1(uint64_t pa, const uint8_t *code, size_t len)
+{
+    memcpy(tm_ram.ram + pa, code, len);
+    cpu->rip = pa - cpu->seg[R_CS].base;
+    volatile int v = -1;
+    if (setjmp(cpu->jmp_env) == 0)
+        x86_exec_one(cpu);
+    else
+        v = cpu->exception_vector;
+    return v;
+}
+
+/* One xorshift64 step on *state: the reproducible generator of the
+ * hostile-input tests. */
+static inline uint64_t tm_xorshift64(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state;
+}
 
 /* The outcome of a CPU call: vector -1 if it returned (with its value),
  * else the exception it raised. */
