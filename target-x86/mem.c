@@ -159,49 +159,6 @@ static void mmio_st(X86CPU *cpu, uint64_t phys, uint64_t val, unsigned size)
         big_unlock();
 }
 
-/* Little-endian loads and stores of guest RAM through host pointers. */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-static uint64_t host_ld(const uint8_t *p, unsigned size)
-{
-    uint8_t b; uint16_t w; uint32_t l; uint64_t q;
-    switch (size) {
-    case 1: memcpy(&b, p, 1); return b;
-    case 2: memcpy(&w, p, 2); return w;
-    case 4: memcpy(&l, p, 4); return l;
-    case 8: memcpy(&q, p, 8); return q;
-    }
-    q = 0;
-    memcpy(&q, p, size < 8 ? size : 8);
-    return q;
-}
-
-static void host_st(uint8_t *p, uint64_t val, unsigned size)
-{
-    uint16_t w = (uint16_t)val;
-    uint32_t l = (uint32_t)val;
-    switch (size) {
-    case 1: *p = (uint8_t)val; return;
-    case 2: memcpy(p, &w, 2); return;
-    case 4: memcpy(p, &l, 4); return;
-    default: memcpy(p, &val, size < 8 ? size : 8); return;
-    }
-}
-#else
-static uint64_t host_ld(const uint8_t *p, unsigned size)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < size; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
-static void host_st(uint8_t *p, uint64_t val, unsigned size)
-{
-    for (unsigned i = 0; i < size; i++)
-        p[i] = (uint8_t)(val >> (8 * i));
-}
-#endif
-
 static uint64_t wrap_lin(X86CPU *cpu, uint64_t lin)
 {
     return cpu->lma ? lin : (lin & 0xffffffffull);
@@ -258,7 +215,7 @@ static uint64_t read_idx(X86CPU *cpu, uint64_t lin, unsigned size, int access, i
         uint8_t *host = translate(cpu, lin, access, idx, &phys);
         if (host && x86_lock_rmw_active)
             return x86_lock_rmw_load(cpu, host, size);
-        return host ? host_ld(host, size) : mmio_ld(cpu, phys, size);
+        return host ? x86_host_ld(host, size) : mmio_ld(cpu, phys, size);
     }
     PagePart part[2];
     translate_split(cpu, lin, size, access, idx, part);
@@ -280,7 +237,7 @@ static void write_idx(X86CPU *cpu, uint64_t lin, uint64_t val, unsigned size, in
         if (host && x86_lock_rmw_active)
             x86_lock_rmw_store(cpu, host, val, size);
         else if (host)
-            host_st(host, val, size);
+            x86_host_st(host, val, size);
         else
             mmio_st(cpu, phys, val, size);
         return;
@@ -399,7 +356,7 @@ uint64_t x86_phys_ld(X86CPU *cpu, uint64_t phys, unsigned size)
     uint64_t len = size;
     const uint8_t *host = address_space_map_ram(cpu->as, phys, &len, false);
     if (host && len == size)
-        return host_ld(host, size);
+        return x86_host_ld(host, size);
     return mmio_ld(cpu, phys, size);
 }
 
