@@ -8,6 +8,7 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -463,8 +464,9 @@ static inline void run_simple(X86CPU *cpu, DecodeCache *c, uint64_t features, ui
         /* a target in the same code page (and before the end of CS) reuses
          * the host pointer */
         if (host && (rip >= pc ? rip - pc < avail : pc - rip <= back)) {
-            host += rip - pc;
-            avail -= (unsigned)(rip - pc);
+            ptrdiff_t delta = (ptrdiff_t)(int64_t)(rip - pc);   /* negative: a jump back */
+            host += delta;
+            avail = (unsigned)((ptrdiff_t)avail - delta);
             pc = rip;
             cpu->insn_start_rip = pc;
         } else {
