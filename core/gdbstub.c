@@ -226,45 +226,30 @@ static void t_monitor(void *o, const char *cmd, GString *out)
     }
 }
 
+/* Members both register layouts share: memory, breakpoints, run control. */
+#define X86_TARGET_COMMON_OPS                                                   \
+    .nr_cpus = t_nr_cpus, .read_mem = t_read_mem, .write_mem = t_write_mem,    \
+    .insert_point = t_insert, .remove_point = t_remove, .resume = t_resume,    \
+    .interrupt = t_interrupt, .detach = t_detach, .kill = t_kill,              \
+    .monitor = t_monitor, .get_sstep = t_get_sstep, .set_sstep = t_set_sstep
+
 static const GdbTargetOps x86_target_ops = {
-    .nr_cpus = t_nr_cpus,
+    X86_TARGET_COMMON_OPS,
     .nr_regs = GDB_NUM_REGS,
     .reg_size = gdb_reg_size,
     .read_reg = t_read_reg,
     .write_reg = t_write_reg,
-    .read_mem = t_read_mem,
-    .write_mem = t_write_mem,
     .target_xml = t_target_xml,
-    .insert_point = t_insert,
-    .remove_point = t_remove,
-    .resume = t_resume,
-    .interrupt = t_interrupt,
-    .detach = t_detach,
-    .kill = t_kill,
-    .monitor = t_monitor,
-    .get_sstep = t_get_sstep,
-    .set_sstep = t_set_sstep,
 };
 
 /* The same target with the i386 register layout (-gdb ...,arch=i386). */
 static const GdbTargetOps i386_target_ops = {
-    .nr_cpus = t_nr_cpus,
+    X86_TARGET_COMMON_OPS,
     .nr_regs = GDB_I386_NUM_REGS,
     .reg_size = gdb_i386_reg_size,
     .read_reg = t_read_reg32,
     .write_reg = t_write_reg32,
-    .read_mem = t_read_mem,
-    .write_mem = t_write_mem,
     .target_xml = t_target_xml32,
-    .insert_point = t_insert,
-    .remove_point = t_remove,
-    .resume = t_resume,
-    .interrupt = t_interrupt,
-    .detach = t_detach,
-    .kill = t_kill,
-    .monitor = t_monitor,
-    .get_sstep = t_get_sstep,
-    .set_sstep = t_set_sstep,
 };
 
 /* ---- vCPU stops ---- */
