@@ -1,8 +1,9 @@
 /*
- * Hostile guest code in the modes the libFuzzer harness (tests/fuzz/fuzz-cpu.c: real,
- * prot16, prot32, long at CPL0) does not start in: virtual-8086 mode (IOPL 0/3, with and
- * without CR4.VME), compatibility mode at CPL0 and CPL3, 32-bit protected mode at CPL3 and
- * 64-bit mode at CPL3. Seeded random bytes run for a bounded number of instructions; every
+ * Hostile guest code in the less common modes, as a deterministic unit test: virtual-8086
+ * mode (IOPL 0/3, with and without CR4.VME/PVI, VIF), compatibility mode at CPL0 and CPL3,
+ * 32-bit protected mode at CPL3 and 64-bit mode at CPL3. (The libFuzzer harness
+ * tests/fuzz/fuzz-cpu.c now starts in most of these too, with its own copy of the table
+ * and mode set-up; sharing one set-up between the two is left to do.) Seeded random bytes run for a bounded number of instructions; every
  * exception vector leads to a HLT. Checked: the run ends (no host hang), CPL stays 0..3,
  * RIP stays canonical in 64-bit mode and below 4 GiB elsewhere, VM=1 implies CPL 3, and
  * (under the ASan/UBSan build) no sanitizer report.
