@@ -28,7 +28,6 @@ static void pc_a20_set(void *opaque, int n, int level)
 {
     (void)n;
     PCBoard *pc = opaque;
-    pc->a20 = level;
     for (int i = 0; i < pc->m->nr_cpus; i++)
         x86_cpu_set_a20(pc->m->cpus[i], level != 0);
 }
@@ -48,7 +47,6 @@ static void pc_add_kbc(Machine *m, PCBoard *pc)
 {
     IRQLine a20;
     irq_init(&a20, pc_a20_set, pc, 0);
-    pc->a20 = 1;
     pc->i8042 = i8042_new(&pc->isa_irq[1], &pc->isa_irq[12], &a20);
     i8042_map(pc->i8042, &m->io_root);
     machine_register_reset(m, i8042_reset, pc->i8042);

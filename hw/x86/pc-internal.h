@@ -93,7 +93,6 @@ typedef struct PCBoard {
     PIIXState *piix;
     PMState *pm;
     FWCfgState *fw_cfg;
-    int a20;                    /* A20 gate as the i8042 / port 0x92 drive it */
 
     /* direct kernel boot */
     E820Map e820;
