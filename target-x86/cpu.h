@@ -217,6 +217,8 @@ typedef struct X86CPU {
     bool nmi_blocked;          /* NMI handler running: blocked until IRET */
     uint64_t pdpte[4];         /* PAE PDPTEs loaded on CR3/CR0/CR4 writes */
     uint64_t icount;           /* instructions retired */
+    int fast_mem_idx;          /* MMU index of the specialised handlers' RAM fast
+                                * path for this run, or -1 (exec.c) */
 
     /* softmmu */
     CPUTLB tlb;

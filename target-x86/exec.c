@@ -9,14 +9,16 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "accel/debug.h"   /* gdb stub hooks (issue 5) */
 #include "core/log.h"
+#include "target-x86/block-cache.h"
 #include "target-x86/exec.h"
 #include "target-x86/lock-rmw.h"
+#include "target-x86/mem-inline.h"
 #include "target-x86/interp.h"
 
 /* ---- fetch ---- */
@@ -25,6 +27,8 @@ typedef struct FetchCtx {
     X86CPU *cpu;
     const uint8_t *host;   /* code bytes from pc, or NULL (MMIO) */
     unsigned avail;
+    bool may_fault;        /* false: bytes past host[avail) read as 0, `beyond` set */
+    bool beyond;
 } FetchCtx;
 
 static uint8_t exec_fetch(void *opaque, uint64_t pc, unsigned index)
@@ -32,6 +36,10 @@ static uint8_t exec_fetch(void *opaque, uint64_t pc, unsigned index)
     FetchCtx *f = opaque;
     if (index < f->avail && f->host)
         return f->host[index];
+    if (!f->may_fault) {
+        f->beyond = true;
+        return 0;
+    }
     uint64_t off = pc + index;
     if (!f->cpu->code64)
         off &= f->cpu->code32 ? 0xffffffffull : 0xffff;
@@ -135,30 +143,22 @@ static uint64_t next_ip(X86CPU *cpu, uint64_t ip)
 }
 
 /*
- * Decoded-instruction cache, per vCPU thread: direct mapped on the code
- * offset, validated on every hit by comparing the instruction's bytes with
- * guest memory (so self-modifying code needs no invalidation). The key is
- * (offset, mode) plus the bytes themselves: the decoding depends on
- * nothing else (not on the CS base, which only selects the bytes
- * compared). The CPUID features are per cache (a change empties it). An
- * entry also keeps what the fast loop needs: the handler (a specialised
- * one from interp-fast.c, or the bus-lock wrapper), the next rip and
- * whether the instruction is simple. Entries are 128 bytes, aligned, so a
- * hit touches one pair of host cache lines (the check only the first);
- * 64K of them (8 MiB per vCPU thread) keep conflict misses of the Linux
- * boot's working set low.
+ * Decoded-instruction cache of the full path (exec_insn: single-step,
+ * breakpoints, logging, the gdb stub), per vCPU thread: direct mapped on
+ * the code offset, validated on every hit by comparing the instruction's
+ * bytes with guest memory (so self-modifying code needs no invalidation).
+ * The key is (offset, mode) plus the bytes themselves: the decoding
+ * depends on nothing else (not on the CS base, which only selects the
+ * bytes compared). The CPUID features are per cache (a change empties
+ * it). The fast path runs blocks instead (block-cache.h).
  */
-#define DCACHE_BITS 16
+#define DCACHE_BITS 14
 #define DCACHE_SIZE (1u << DCACHE_BITS)
 #define DCACHE_INVALID 0xff   /* mode value of an empty entry */
-#define DCACHE_ALIGN (2u << 20) /* the table is 2 MiB aligned for huge pages */
 
 typedef struct DecodeCacheEntry {
-    X86Handler handler;          /* the row's, or locked_handler */
-    uint64_t next_rip;           /* pc + len, wrapped to the mode's width */
+    ExecInsn x;                  /* x.insn.pc is the key, x.insn.bytes the check */
     uint8_t mode;                /* code64 | code32 << 1, or DCACHE_INVALID */
-    bool simple;                 /* is_simple(): may continue a run */
-    X86Insn insn;                /* insn.pc is the key, insn.bytes the check */
 } __attribute__((aligned(128))) DecodeCacheEntry;
 
 _Static_assert(sizeof(DecodeCacheEntry) == 128, "one aligned pair of cache lines");
@@ -188,13 +188,11 @@ static void dcache_clear(DecodeCache *c, uint64_t features)
 static DecodeCache *dcache_get(uint64_t features)
 {
     if (!dcache) {
-        size_t size = (sizeof(*dcache) + DCACHE_ALIGN - 1) & ~(size_t)(DCACHE_ALIGN - 1);
-        dcache = aligned_alloc(DCACHE_ALIGN, size);
-        if (!dcache)
-            abort();
-#ifdef MADV_HUGEPAGE
-        madvise(dcache, size, MADV_HUGEPAGE);   /* fewer host TLB misses */
-#endif
+        dcache = aligned_alloc(128, sizeof(*dcache));
+        if (!dcache) {
+            fprintf(stderr, "vessel: out of memory for the interpreter's decode cache\n");
+            exit(1);
+        }
         memset(dcache, 0, sizeof(*dcache));
         dcache_clear(dcache, features);
         pthread_once(&dcache_key_once, dcache_key_create);
@@ -222,20 +220,21 @@ static const uint64_t len_mask[X86_MAX_INSN_LEN + 1][2] = {
 
 static inline bool same_bytes(const DecodeCacheEntry *e, const uint8_t *host, unsigned avail)
 {
+    const X86Insn *insn = &e->x.insn;
     if (__builtin_expect(avail >= 16, 1)) {
         uint64_t w[2], b[2];
         memcpy(w, host, 16);
-        memcpy(b, e->insn.bytes, 16);
-        const uint64_t *m = len_mask[e->insn.len];
+        memcpy(b, insn->bytes, 16);
+        const uint64_t *m = len_mask[insn->len];
         return (((w[0] ^ b[0]) & m[0]) | ((w[1] ^ b[1]) & m[1])) == 0;
     }
-    return e->insn.len <= avail && memcmp(host, e->insn.bytes, e->insn.len) == 0;
+    return insn->len <= avail && memcmp(host, insn->bytes, insn->len) == 0;
 }
 
 static inline bool dcache_hit(const DecodeCacheEntry *e, const uint8_t *host, unsigned avail,
                               uint64_t pc, uint8_t mode)
 {
-    return e->insn.pc == pc && e->mode == mode && host && same_bytes(e, host, avail);
+    return e->x.insn.pc == pc && e->mode == mode && host && same_bytes(e, host, avail);
 }
 
 /*
@@ -288,26 +287,42 @@ static bool is_simple(const X86InsnRow *row)
     return handler_is_simple(row->handler);
 }
 
-/* Decode the instruction at cpu->rip into `e` (a miss). Faults longjmp. */
-static __attribute__((noinline)) DecodeCacheEntry *dcache_decode(X86CPU *cpu, DecodeCacheEntry *e, const uint8_t *host,
-                                       unsigned avail, uint64_t features)
+/*
+ * Decode the instruction at `pc` into `x`. With `may_fault` (the
+ * instruction is the next to run), decoding errors and fetch faults are
+ * raised (longjmp); without (an instruction further on in a block), the
+ * result is false instead, and nothing is fetched beyond host[0..avail).
+ * Returns whether the instruction was read entirely from host[0..avail)
+ * (only those may be cached).
+ */
+static bool exec_decode(X86CPU *cpu, ExecInsn *x, uint64_t pc, const uint8_t *host,
+                        unsigned avail, uint64_t features, bool may_fault)
 {
-    FetchCtx f = { .cpu = cpu, .host = host, .avail = avail };
-    uint64_t pc = cpu->rip;
+    FetchCtx f = { .cpu = cpu, .host = host, .avail = avail, .may_fault = may_fault };
     X86DecodeMode mode = { .code64 = cpu->code64, .code32 = cpu->code32, .features = features };
-    e->mode = DCACHE_INVALID;
-    int r = x86_decode(&e->insn, &mode, exec_fetch, &f, pc);
+    int r = x86_decode(&x->insn, &mode, exec_fetch, &f, pc);
+    if (!may_fault && (r != DEC_OK || f.beyond))
+        return false;
     if (r == DEC_GP)
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     if (r != DEC_OK)
         x86_raise_exception(cpu, EXCP_UD);
-    e->next_rip = next_ip(cpu, pc + e->insn.len);
-    X86Handler fast = interp_fast_handler(&e->insn);
-    e->handler = needs_bus_lock(&e->insn) ? locked_handler : fast ? fast : e->insn.row->handler;
-    e->simple = is_simple(e->insn.row);
+    x->next_rip = next_ip(cpu, pc + x->insn.len);
+    X86Handler fast = interp_fast_handler(&x->insn);
+    x->handler = needs_bus_lock(&x->insn) ? locked_handler : fast ? fast : x->insn.row->handler;
+    x->simple = is_simple(x->insn.row);
+    return host && x->insn.len <= avail;
+}
+
+/* Decode the instruction at cpu->rip into `e` (a miss). Faults longjmp. */
+static __attribute__((noinline)) DecodeCacheEntry *dcache_decode(X86CPU *cpu, DecodeCacheEntry *e,
+                                                                const uint8_t *host, unsigned avail,
+                                                                uint64_t features)
+{
+    e->mode = DCACHE_INVALID;
     /* only instructions read entirely from one RAM page are reused (an
      * entry that is not valid is still returned for this one execution) */
-    if (f.host && e->insn.len <= f.avail)
+    if (exec_decode(cpu, &e->x, cpu->rip, host, avail, features, true))
         e->mode = (uint8_t)(cpu->code64 | (cpu->code32 << 1));
     return e;
 }
@@ -387,12 +402,21 @@ static void check_exec_breakpoints(X86CPU *cpu)
     }
 }
 
+void x86_fast_mem_setup(X86CPU *cpu)
+{
+    bool ok = !(cpu->dr[7] & 0xff) &&
+              !atomic_load_explicit(&debug_watch_active, memory_order_relaxed) &&
+              !(cpu->cpl == 3 && (cpu->cr0 & CR0_AM)) &&   /* #AC possible */
+              cpu->tlb.as_generation == cpu->as->generation && !x86_lock_rmw_active;
+    cpu->fast_mem_idx = ok ? x86_data_mmu_idx(cpu) : -1;
+}
+
 /* Run one decoded instruction: rip moves past it first (handlers see the
  * next instruction's address). */
-static inline void run_entry(X86CPU *cpu, const DecodeCacheEntry *e)
+static inline void run_insn(X86CPU *cpu, const ExecInsn *x)
 {
-    cpu->rip = e->next_rip;
-    e->handler(cpu, &e->insn);
+    cpu->rip = x->next_rip;
+    x->handler(cpu, &x->insn);
     cpu->icount++;
 }
 
@@ -405,13 +429,14 @@ static void exec_insn(X86CPU *cpu, uint64_t features)
     cpu->inhibit_irq = false;
     check_exec_breakpoints(cpu);
     interp_pending_data_bps = 0;
-    const DecodeCacheEntry *e = dcache_lookup(cpu, dcache_get(features), features);
+    const ExecInsn *x = &dcache_lookup(cpu, dcache_get(features), features)->x;
+    x86_fast_mem_setup(cpu);
     if (log_enabled(LOG_CPU | LOG_EXEC))
-        log_insn(cpu, &e->insn);
-    run_entry(cpu, e);
+        log_insn(cpu, &x->insn);
+    run_insn(cpu, x);
     if (rf)
         cpu->rflags &= ~(uint64_t)RF_MASK;   /* RF covers one instruction */
-    if ((tf || interp_pending_data_bps) && !loads_ss(&e->insn))   /* MOV SS / POP SS hold #DB */
+    if ((tf || interp_pending_data_bps) && !loads_ss(&x->insn))   /* MOV SS / POP SS hold #DB */
         debug_trap(cpu, tf);
 }
 
@@ -432,14 +457,80 @@ static inline bool needs_full_path(X86CPU *cpu)
             (uint64_t)atomic_load_explicit(&debug_active, memory_order_relaxed)) != 0;
 }
 
-#define RUN_MAX 64   /* instructions per run: bounds the latency of async requests */
+#define RUN_MAX 256  /* instructions per run: bounds the latency of async requests */
+
+/* Conditional branches (Jcc, LOOPcc, JrCXZ) do not end a block: when not
+ * taken the block goes on (run_blocks checks rip after each instruction). */
+static bool is_conditional_branch(const X86Insn *insn)
+{
+    if (insn->map == MAP_0F)
+        return (insn->opcode & 0xf0) == 0x80;
+    return insn->map == MAP_1B && ((insn->opcode & 0xf0) == 0x70 || (insn->opcode & 0xfc) == 0xe0);
+}
+
+static bool ends_block(const ExecInsn *x)
+{
+    return !x->simple || ((x->insn.row->attrs & A_BRANCH) && !is_conditional_branch(&x->insn));
+}
 
 /*
- * One run: an instruction, then more while they are simple (is_simple),
- * touch no device memory, no event is pending and the budget lasts. Successors on
- * the same code page (fall-through or branch target) reuse the host pointer.
+ * Decode the block at pc (its code: host[0..avail)) and cache it. The
+ * block goes on while instructions are simple, in the page and decode
+ * without error; it ends after an unconditional branch or a non-simple
+ * instruction. Only its first instruction may fault here. If that one
+ * cannot be cached (device memory, crosses the page), it is returned alone
+ * in the scratch block, with no code bytes, to run once.
  */
-static inline void run_simple(X86CPU *cpu, DecodeCache *c, uint64_t features, uint64_t limit)
+static __attribute__((noinline)) Block *block_build(X86CPU *cpu, BlockCache *c, uint64_t pc,
+                                                         uint8_t mode, const uint8_t *host,
+                                                         unsigned avail, uint64_t features,
+                                                         uint64_t run)
+{
+    Block *s = block_cache_scratch(c);
+    unsigned n = 0, off = 0;
+    s->pc = pc;
+    s->mode = mode;
+    s->checked_run = run;   /* decoded from the bytes now in memory */
+    for (;;) {
+        ExecInsn *x = &s->insns[n];
+        uint64_t at = pc + off;
+        bool cacheable = exec_decode(cpu, x, at, host ? host + off : NULL, avail - off, features, n == 0);
+        if (!cacheable) {
+            if (n > 0)
+                break;
+            s->ninsns = 1;
+            s->nbytes = 0;
+            return s;
+        }
+        n++;
+        off += x->insn.len;
+        if (ends_block(x) || n == BLOCK_MAX_INSNS || x->next_rip != at + x->insn.len)
+            break;   /* (the last: ip wrapped at the end of a 16- or 32-bit segment) */
+    }
+    s->ninsns = (uint8_t)n;
+    s->nbytes = (uint16_t)off;
+    return block_cache_commit(c, s, host);
+}
+
+/* Runs moved to another code page so far on this thread (block_hit). */
+static __thread uint64_t run_serial;
+
+/* Enter the code page at host (pc's page offset `off`): a new run for
+ * block_hit, and stores into the page end it. */
+static inline void enter_code_page(const uint8_t *host, unsigned off)
+{
+    run_serial++;
+    x86_code_lo = host ? (uintptr_t)host - off : 0;
+    x86_code_len = host ? TARGET_PAGE_SIZE : 0;
+}
+
+/*
+ * One run: blocks while their last instruction is simple, they touch no
+ * device memory and store nothing into the code page, no event is pending
+ * and the budget lasts. A block after a taken branch on the same code page
+ * reuses the host pointer.
+ */
+static inline void run_blocks(X86CPU *cpu, BlockCache *c, uint64_t features, uint64_t limit)
 {
     uint64_t pc = cpu->rip;
     unsigned avail = 0;
@@ -451,14 +542,25 @@ static inline void run_simple(X86CPU *cpu, DecodeCache *c, uint64_t features, ui
     uint64_t lin_base = cpu->code64 ? 0 : cpu->seg[R_CS].base;
     uint64_t run_limit = limit - cpu->icount > RUN_MAX ? cpu->icount + RUN_MAX : limit;
     x86_mmio_touched = false;
+    x86_fast_mem_setup(cpu);   /* simple instructions change nothing it depends on */
+    enter_code_page(host, (unsigned)((lin_base + pc) & ~TARGET_PAGE_MASK));
     for (;;) {
-        DecodeCacheEntry *e = dcache_slot(c, pc);
-        if (__builtin_expect(!dcache_hit(e, host, avail, pc, mode), 0))
-            e = dcache_decode(cpu, e, host, avail, features);
-        run_entry(cpu, e);
-        if (!e->simple || cpu->icount >= run_limit || x86_mmio_touched ||
+        Block *b = *block_cache_slot(c, pc);
+        if (__builtin_expect(!block_hit(b, pc, mode, host, avail, run_serial), 0))
+            b = block_build(cpu, c, pc, mode, host, avail, features, run_serial);
+        const ExecInsn *x = b->insns, *last = x + b->ninsns - 1;
+        for (;;) {
+            cpu->insn_start_rip = x->insn.pc;
+            run_insn(cpu, x);
+            if (x == last || cpu->rip != x->next_rip || x86_mmio_touched ||
+                cpu->icount >= run_limit ||
+                atomic_load_explicit(&cpu->interrupt_request, memory_order_relaxed))
+                break;
+            x++;
+        }
+        if (!x->simple || cpu->icount >= run_limit || x86_mmio_touched ||
             atomic_load_explicit(&cpu->interrupt_request, memory_order_relaxed))
-            return;   /* back to run_loop's checks at this boundary */
+            break;   /* back to run_loop's checks at this boundary */
         uint64_t rip = cpu->rip;
         unsigned back = (unsigned)((lin_base + pc) & ~TARGET_PAGE_MASK);   /* pc's page offset */
         /* a target in the same code page (and before the end of CS) reuses
@@ -468,19 +570,21 @@ static inline void run_simple(X86CPU *cpu, DecodeCache *c, uint64_t features, ui
             host += delta;
             avail = (unsigned)((ptrdiff_t)avail - delta);
             pc = rip;
-            cpu->insn_start_rip = pc;
+            cpu->insn_start_rip = pc;   /* for faults of block_build's decoding */
         } else {
-            pc = cpu->rip;
+            pc = rip;
             cpu->insn_start_rip = pc;   /* before the fetch, which may fault */
             host = code_ptr(cpu, pc, &avail);
+            enter_code_page(host, (unsigned)((lin_base + pc) & ~TARGET_PAGE_MASK));
         }
     }
+    x86_code_len = 0;
 }
 
 /* Run until cpu->icount reaches `limit`, a halt or an exit request. */
 static __attribute__((noinline)) int run_loop(X86CPU *cpu, uint64_t features, uint64_t limit)
 {
-    DecodeCache *c = dcache_get(features);
+    BlockCache *c = block_cache_get(features);
     while (cpu->icount < limit) {
         unsigned req = atomic_load_explicit(&cpu->interrupt_request, memory_order_relaxed);
         if (__builtin_expect(req != 0, 0)) {
@@ -505,7 +609,7 @@ static __attribute__((noinline)) int run_loop(X86CPU *cpu, uint64_t features, ui
                 return EXEC_EXIT;
             continue;
         }
-        run_simple(cpu, c, features, limit);
+        run_blocks(cpu, c, features, limit);
     }
     return EXEC_BUDGET;
 }

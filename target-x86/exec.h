@@ -23,8 +23,18 @@ int x86_cpu_exec(X86CPU *cpu, uint64_t max_insns);
  * helper calls and tests. Exceptions longjmp to cpu->jmp_env. */
 void x86_exec_one(X86CPU *cpu);
 
+/* Decide, for the instructions about to run, whether the specialised
+ * handlers' RAM fast path may be used and with which MMU index
+ * (cpu->fast_mem_idx): the CPU state it depends on (CPL, CR0, CR4, AC,
+ * DR7, gdb watchpoints) is left alone by the instructions of one run. */
+void x86_fast_mem_setup(X86CPU *cpu);
+
 /* Set by any access that leaves RAM (device memory, the memory map may
  * change): the interpreter ends its run of simple instructions. */
 extern __thread bool x86_mmio_touched;
+
+/* Host bytes of the block the interpreter is running: a store into them
+ * sets x86_mmio_touched too (mem-inline.h, x86_note_code_write). */
+extern __thread uintptr_t x86_code_lo, x86_code_len;
 
 #endif

@@ -23,24 +23,16 @@ static inline bool is_reg(uint8_t opfast)
     return opfast - 1u < 16u;   /* a plain general register (X86Insn.opfast) */
 }
 
-/* No DR0-DR3 breakpoint and no gdb watchpoint: memory may be accessed
- * through host pointers without the per-access checks. */
-static inline bool no_watch(X86CPU *cpu)
-{
-    return !(cpu->dr[7] & 0xff) && !atomic_load_explicit(&debug_watch_active, memory_order_relaxed);
-}
-
 /* The memory operand, as opnd_read would read it (mem_read: breakpoints,
- * watchpoints and every slow case). */
+ * watchpoints and every slow case). x86_fast_host_run: RAM through the
+ * TLB when the run allows it (no DR0-DR3 breakpoint, no gdb watchpoint). */
 static inline __attribute__((always_inline)) uint64_t fast_load(X86CPU *cpu, const X86Insn *insn,
                                                                 unsigned size)
 {
     uint64_t ea = insn_ea(cpu, insn);
-    if (no_watch(cpu)) {
-        uint8_t *host = x86_fast_host(cpu, insn->seg, ea, size, ACC_READ);
-        if (host)
-            return x86_host_ld(host, size);
-    }
+    uint8_t *host = x86_fast_host_run(cpu, insn->seg, ea, size, ACC_READ);
+    if (__builtin_expect(host != NULL, 1))
+        return x86_host_ld(host, size);
     return mem_read(cpu, insn->seg, ea, size);
 }
 
@@ -48,12 +40,10 @@ static inline __attribute__((always_inline)) void fast_store(X86CPU *cpu, const 
                                                              uint64_t v, unsigned size)
 {
     uint64_t ea = insn_ea(cpu, insn);
-    if (no_watch(cpu)) {
-        uint8_t *host = x86_fast_host(cpu, insn->seg, ea, size, ACC_WRITE);
-        if (host) {
-            x86_host_st(host, v, size);
-            return;
-        }
+    uint8_t *host = x86_fast_host_run(cpu, insn->seg, ea, size, ACC_WRITE);
+    if (__builtin_expect(host != NULL, 1)) {
+        x86_host_st(host, v, size);
+        return;
     }
     mem_write(cpu, insn->seg, ea, v, size);
 }
@@ -124,9 +114,7 @@ static inline __attribute__((always_inline)) void fast_to_mem(X86CPU *cpu, const
         alu_op(cpu, kind, size, fast_load(cpu, insn, size), b);
         return;
     }
-    uint8_t *host = NULL;
-    if (no_watch(cpu))
-        host = x86_fast_host(cpu, insn->seg, insn_ea(cpu, insn), size, ACC_WRITE);
+    uint8_t *host = x86_fast_host_run(cpu, insn->seg, insn_ea(cpu, insn), size, ACC_WRITE);
     if (!host) {
         insn->row->handler(cpu, insn);
         return;
@@ -355,7 +343,7 @@ static inline bool canonical(uint64_t a)
 
 static inline uint8_t *stack_host(X86CPU *cpu, uint64_t sp, int access)
 {
-    return no_watch(cpu) ? x86_fast_host(cpu, R_SS, sp, 8, access) : NULL;
+    return x86_fast_host_run(cpu, R_SS, sp, 8, access);
 }
 
 static void f_jcc_64(X86CPU *cpu, const X86Insn *insn)

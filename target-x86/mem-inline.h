@@ -16,6 +16,20 @@
 #include "target-x86/cpu.h"
 #include "target-x86/lock-rmw.h"
 
+/* The host bytes of the block the interpreter is running (exec.c) and the
+ * flag that ends a run (exec.h): a store into those bytes sets it, so the
+ * next instruction is decoded again from memory (self-modifying code). */
+extern __thread uintptr_t x86_code_lo, x86_code_len;
+extern __thread bool x86_mmio_touched;
+
+static inline __attribute__((always_inline)) void x86_note_code_write(const uint8_t *host,
+                                                                     unsigned size)
+{
+    /* [host, host + size) overlaps [lo, lo + len) */
+    if ((uintptr_t)host + size - x86_code_lo - 1 < x86_code_len + size - 1)
+        x86_mmio_touched = true;
+}
+
 /* Segment offset -> linear address when no check can fail; false = full path. */
 static inline __attribute__((always_inline)) bool x86_seg_linear_fast(X86CPU *cpu, int seg,
                                                                     uint64_t offset,
@@ -40,6 +54,34 @@ static inline __attribute__((always_inline)) bool x86_seg_linear_fast(X86CPU *cp
     return true;
 }
 
+/* The MMU index of explicit data accesses. */
+static inline __attribute__((always_inline)) int x86_data_mmu_idx(const X86CPU *cpu)
+{
+    if (!(cpu->cr0 & CR0_PG))
+        return MMU_PHYS_IDX;
+    if (cpu->cpl == 3)
+        return MMU_USER_IDX;
+    if ((cpu->cr4 & CR4_SMAP) && (cpu->rflags & AC_MASK))
+        return MMU_KNOSMAP_IDX;
+    return MMU_KSMAP_IDX;
+}
+
+/* The host pointer of lin (the access inside one page) on a TLB hit on
+ * plain RAM, or NULL. */
+static inline __attribute__((always_inline)) uint8_t *x86_tlb_host(X86CPU *cpu, int idx,
+                                                                 uint64_t lin, unsigned size,
+                                                                 int access)
+{
+    const TLBEntry *e = tlb_entry(&cpu->tlb, idx, lin);
+    uint64_t tag = access == ACC_WRITE ? e->addr_write : e->addr_read;
+    if ((tag & (TARGET_PAGE_MASK | TLB_FLAGS_MASK)) != (lin & TARGET_PAGE_MASK))
+        return NULL;
+    uint8_t *host = (uint8_t *)(uintptr_t)(lin + e->addend);
+    if (access == ACC_WRITE)
+        x86_note_code_write(host, size);
+    return host;
+}
+
 /* Host pointer for a data access of seg:offset, or NULL (full path). */
 static inline __attribute__((always_inline)) uint8_t *x86_fast_host(X86CPU *cpu, int seg,
                                                                   uint64_t offset,
@@ -56,20 +98,26 @@ static inline __attribute__((always_inline)) uint8_t *x86_fast_host(X86CPU *cpu,
         return NULL;   /* #AC possible */
     if (cpu->tlb.as_generation != cpu->as->generation)
         return NULL;
-    int idx;
-    if (!(cpu->cr0 & CR0_PG))
-        idx = MMU_PHYS_IDX;
-    else if (cpu->cpl == 3)
-        idx = MMU_USER_IDX;
-    else if ((cpu->cr4 & CR4_SMAP) && (cpu->rflags & AC_MASK))
-        idx = MMU_KNOSMAP_IDX;
-    else
-        idx = MMU_KSMAP_IDX;
-    const TLBEntry *e = tlb_entry(&cpu->tlb, idx, lin);
-    uint64_t tag = access == ACC_WRITE ? e->addr_write : e->addr_read;
-    if ((tag & (TARGET_PAGE_MASK | TLB_FLAGS_MASK)) != (lin & TARGET_PAGE_MASK))
+    return x86_tlb_host(cpu, x86_data_mmu_idx(cpu), lin, size, access);
+}
+
+/*
+ * x86_fast_host for the interpreter's specialised handlers
+ * (interp-fast.c): the MMU index, #AC, watchpoint, LOCK and memory-map
+ * checks were made once for the run (cpu->fast_mem_idx, set by
+ * x86_fast_mem_setup; -1 = always the full path).
+ */
+static inline __attribute__((always_inline)) uint8_t *x86_fast_host_run(X86CPU *cpu, int seg,
+                                                                      uint64_t offset,
+                                                                      unsigned size, int access)
+{
+    uint64_t lin;
+    int idx = cpu->fast_mem_idx;
+    if (idx < 0 || !x86_seg_linear_fast(cpu, seg, offset, size, &lin))
         return NULL;
-    return (uint8_t *)(uintptr_t)(lin + e->addend);
+    if ((lin & ~TARGET_PAGE_MASK) + size > TARGET_PAGE_SIZE)
+        return NULL;
+    return x86_tlb_host(cpu, idx, lin, size, access);
 }
 
 /* Little-endian load/store of 1, 2, 4 or 8 bytes at a host pointer. */

@@ -134,6 +134,7 @@ static uint8_t *translate(X86CPU *cpu, uint64_t lin, int access, int idx, uint64
 }
 
 __thread bool x86_mmio_touched;
+__thread uintptr_t x86_code_lo, x86_code_len;
 
 static uint64_t mmio_ld(X86CPU *cpu, uint64_t phys, unsigned size)
 {
@@ -201,8 +202,10 @@ static uint64_t part_ld(X86CPU *cpu, const PagePart *p, unsigned off)
 
 static void part_st(X86CPU *cpu, const PagePart *p, unsigned off, uint8_t b)
 {
-    if (p->host)
+    if (p->host) {
+        x86_note_code_write(p->host + off, 1);
         p->host[off] = b;
+    }
     else
         mmio_st(cpu, p->phys + off, b, 1);
 }
@@ -234,6 +237,8 @@ static void write_idx(X86CPU *cpu, uint64_t lin, uint64_t val, unsigned size, in
     if (!crosses_page(lin, size)) {
         uint64_t phys;
         uint8_t *host = translate(cpu, lin, ACC_WRITE, idx, &phys);
+        if (host)
+            x86_note_code_write(host, size);
         if (host && x86_lock_rmw_active)
             x86_lock_rmw_store(cpu, host, val, size);
         else if (host)
@@ -370,6 +375,7 @@ bool x86_phys_cmpxchg(X86CPU *cpu, uint64_t phys, uint64_t old, uint64_t new, un
         x86_phys_st(cpu, phys, new, size);
         return true;
     }
+    x86_note_code_write(host, size);
     if (size == 8)
         return __atomic_compare_exchange_n((uint64_t *)host, &old, new, false,
                                            __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);

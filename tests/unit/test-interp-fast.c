@@ -134,6 +134,7 @@ static void check_form(const uint8_t *code, unsigned n, bool expect_fast)
          * sends memory forms down the checked (generic) path */
         cpu->dr[0] = 0xdead0000;
         cpu->dr[7] = (iter & 1) ? 0x1 : 0;
+        x86_fast_mem_setup(cpu);   /* as the exec loop does before a run */
         LazyFlags cc = cpu->cc;
         uint64_t rflags = cpu->rflags;
         State before, generic, special;

@@ -1,0 +1,90 @@
+/*
+ * The interpreter's block cache: straight runs of decoded instructions
+ * ("blocks"), per vCPU thread, looked up by (code offset, mode) and
+ * validated on entry by comparing the block's code bytes with guest memory
+ * (so writes to code need no invalidation hooks from other vCPUs or DMA).
+ * A block is decoded once and then run as an array: no per-instruction
+ * lookup. Stores into the code page being run end the run
+ * (x86_note_code_write, mem-inline.h), so self-modifying code takes effect
+ * at the next instruction as on the processor.
+ */
+#ifndef VESSEL_TARGET_X86_BLOCK_CACHE_H
+#define VESSEL_TARGET_X86_BLOCK_CACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "target-x86/decode.h"
+
+/* One decoded instruction, ready to run. */
+typedef struct ExecInsn {
+    X86Handler handler;      /* the row's, a specialised one, or the bus-lock wrapper */
+    uint64_t next_rip;       /* pc + len, wrapped to the mode's width */
+    bool simple;             /* may continue a run (exec.c: simple_handlers) */
+    X86Insn insn;
+} ExecInsn;
+
+#define BLOCK_MAX_INSNS 32
+
+typedef struct Block {
+    uint64_t pc;             /* offset in CS of the first instruction */
+    uint8_t mode;            /* code64 | code32 << 1 */
+    uint8_t ninsns;
+    uint16_t nbytes;         /* code bytes covered, all in one page */
+    uint64_t checked_run;    /* run (exec.c) in which the bytes were last compared */
+    const uint8_t *code;     /* copy of those bytes (after insns[]) */
+    ExecInsn insns[];
+} Block;
+
+typedef struct BlockCache BlockCache;
+
+/* This thread's cache, emptied if it was filled under other CPUID features. */
+BlockCache *block_cache_get(uint64_t features);
+/* A scratch block with room for BLOCK_MAX_INSNS instructions, to decode into. */
+Block *block_cache_scratch(BlockCache *c);
+/* Copy the scratch block (ninsns >= 1, nbytes set) into the cache, with its
+ * code bytes from `host`; returns the cached copy. */
+Block *block_cache_commit(BlockCache *c, const Block *scratch, const uint8_t *host);
+
+/* The table slot for pc, and the hit test (bytes compared in words). */
+Block **block_cache_slot(BlockCache *c, uint64_t pc);
+
+static inline bool block_code_equal(const uint8_t *a, const uint8_t *b, unsigned n)
+{
+    uint64_t x, y, diff = 0;
+    if (n < 8) {
+        for (unsigned i = 0; i < n; i++)
+            diff |= (uint64_t)(a[i] ^ b[i]);
+        return diff == 0;
+    }
+    unsigned i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __builtin_memcpy(&x, a + i, 8);
+        __builtin_memcpy(&y, b + i, 8);
+        diff |= x ^ y;
+    }
+    __builtin_memcpy(&x, a + n - 8, 8);   /* the tail, overlapping */
+    __builtin_memcpy(&y, b + n - 8, 8);
+    return (diff | (x ^ y)) == 0;
+}
+
+/*
+ * The cached block for pc, if its code bytes are still those in guest
+ * memory. Within one run the bytes are compared once: `run` changes
+ * whenever the run moves to another code page, and stores into the code
+ * page end the run (exec.c), so bytes compared in this run are current.
+ */
+static inline bool block_hit(Block *b, uint64_t pc, uint8_t mode, const uint8_t *host,
+                             unsigned avail, uint64_t run)
+{
+    if (!b || b->pc != pc || b->mode != mode || !host)
+        return false;
+    if (b->checked_run == run)
+        return true;
+    if (b->nbytes > avail || !block_code_equal(b->code, host, b->nbytes))
+        return false;
+    b->checked_run = run;
+    return true;
+}
+
+#endif
