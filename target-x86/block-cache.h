@@ -4,7 +4,7 @@
  * validated on entry by comparing the block's code bytes with guest memory
  * (so writes to code need no invalidation hooks from other vCPUs or DMA).
  * A block is decoded once and then run as an array: no per-instruction
- * lookup. Stores into the code page being run end the run
+ * lookup. Stores into the code pages being run end the run
  * (x86_note_code_write, mem-inline.h), so self-modifying code takes effect
  * at the next instruction as on the processor.
  */
@@ -31,7 +31,8 @@ typedef struct Block {
     uint8_t mode;            /* code64 | code32 << 1 */
     uint8_t ninsns;
     uint16_t nbytes;         /* code bytes covered, all in one page */
-    uint64_t checked_run;    /* run (exec.c) in which the bytes were last compared */
+    uint64_t checked_epoch;  /* epoch (exec.c) in which the bytes were last compared */
+    const uint8_t *checked_host;   /* ... with the guest bytes there */
     const uint8_t *code;     /* copy of those bytes (after insns[]) */
     ExecInsn insns[];
 } Block;
@@ -70,20 +71,20 @@ static inline bool block_code_equal(const uint8_t *a, const uint8_t *b, unsigned
 
 /*
  * The cached block for pc, if its code bytes are still those in guest
- * memory. Within one run the bytes are compared once: `run` changes
- * whenever the run moves to another code page, and stores into the code
- * page end the run (exec.c), so bytes compared in this run are current.
+ * memory at host. Within one trust epoch (exec.c: it ends whenever a store
+ * may have changed code unseen) bytes compared once are not compared again.
  */
 static inline bool block_hit(Block *b, uint64_t pc, uint8_t mode, const uint8_t *host,
-                             unsigned avail, uint64_t run)
+                             unsigned avail, uint64_t epoch)
 {
     if (!b || b->pc != pc || b->mode != mode || !host)
         return false;
-    if (b->checked_run == run)
+    if (b->checked_epoch == epoch && b->checked_host == host)
         return true;
     if (b->nbytes > avail || !block_code_equal(b->code, host, b->nbytes))
         return false;
-    b->checked_run = run;
+    b->checked_epoch = epoch;
+    b->checked_host = host;
     return true;
 }
 

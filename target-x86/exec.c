@@ -484,13 +484,14 @@ static bool ends_block(const ExecInsn *x)
 static __attribute__((noinline)) Block *block_build(X86CPU *cpu, BlockCache *c, uint64_t pc,
                                                          uint8_t mode, const uint8_t *host,
                                                          unsigned avail, uint64_t features,
-                                                         uint64_t run)
+                                                         uint64_t epoch)
 {
     Block *s = block_cache_scratch(c);
     unsigned n = 0, off = 0;
     s->pc = pc;
     s->mode = mode;
-    s->checked_run = run;   /* decoded from the bytes now in memory */
+    s->checked_epoch = epoch;   /* decoded from the bytes now in memory */
+    s->checked_host = host;
     for (;;) {
         ExecInsn *x = &s->insns[n];
         uint64_t at = pc + off;
@@ -512,16 +513,31 @@ static __attribute__((noinline)) Block *block_build(X86CPU *cpu, BlockCache *c, 
     return block_cache_commit(c, s, host);
 }
 
-/* Runs moved to another code page so far on this thread (block_hit). */
-static __thread uint64_t run_serial;
+/*
+ * Trust in cached blocks (block_hit): bytes compared in the current epoch
+ * are not compared again. The epoch ends (trust_epoch++) whenever code
+ * may have changed unseen:
+ *  - a run enters a code page that is not one of the two hooked ones
+ *    (x86_code_pages: this thread's stores into those end the run, with
+ *    x86_mmio_touched, so the next run starts a new epoch);
+ *  - a run starts after anything but a plain end of budget (events,
+ *    non-simple instructions such as the serializing ones, the full path,
+ *    faults): other vCPUs and DMA write code, and the x86 rule for
+ *    cross-modifying code is that the executing processor serializes
+ *    before running it.
+ */
+static __thread uint64_t trust_epoch;
+static __thread bool trust_kept;   /* the last run ended at its budget, nothing else */
+static __thread unsigned code_page_next;
 
-/* Enter the code page at host (pc's page offset `off`): a new run for
- * block_hit, and stores into the page end it. */
 static inline void enter_code_page(const uint8_t *host, unsigned off)
 {
-    run_serial++;
-    x86_code_lo = host ? (uintptr_t)host - off : 0;
-    x86_code_len = host ? TARGET_PAGE_SIZE : 0;
+    uintptr_t page = host ? (uintptr_t)host - off : 0;
+    if (page && (page == x86_code_pages[0] || page == x86_code_pages[1]))
+        return;
+    trust_epoch++;
+    x86_code_pages[code_page_next] = page;
+    code_page_next ^= 1;
 }
 
 /*
@@ -541,13 +557,16 @@ static inline void run_blocks(X86CPU *cpu, BlockCache *c, uint64_t features, uin
     uint8_t mode = (uint8_t)(cpu->code64 | (cpu->code32 << 1));
     uint64_t lin_base = cpu->code64 ? 0 : cpu->seg[R_CS].base;
     uint64_t run_limit = limit - cpu->icount > RUN_MAX ? cpu->icount + RUN_MAX : limit;
+    if (!trust_kept || x86_mmio_touched)
+        trust_epoch++;
+    trust_kept = false;
     x86_mmio_touched = false;
     x86_fast_mem_setup(cpu);   /* simple instructions change nothing it depends on */
     enter_code_page(host, (unsigned)((lin_base + pc) & ~TARGET_PAGE_MASK));
     for (;;) {
         Block *b = *block_cache_slot(c, pc);
-        if (__builtin_expect(!block_hit(b, pc, mode, host, avail, run_serial), 0))
-            b = block_build(cpu, c, pc, mode, host, avail, features, run_serial);
+        if (__builtin_expect(!block_hit(b, pc, mode, host, avail, trust_epoch), 0))
+            b = block_build(cpu, c, pc, mode, host, avail, features, trust_epoch);
         const ExecInsn *x = b->insns, *last = x + b->ninsns - 1;
         for (;;) {
             cpu->insn_start_rip = x->insn.pc;
@@ -558,9 +577,13 @@ static inline void run_blocks(X86CPU *cpu, BlockCache *c, uint64_t features, uin
                 break;
             x++;
         }
-        if (!x->simple || cpu->icount >= run_limit || x86_mmio_touched ||
+        if (!x->simple || x86_mmio_touched ||
             atomic_load_explicit(&cpu->interrupt_request, memory_order_relaxed))
-            break;   /* back to run_loop's checks at this boundary */
+            return;   /* back to run_loop's checks at this boundary */
+        if (cpu->icount >= run_limit) {
+            trust_kept = true;
+            return;
+        }
         uint64_t rip = cpu->rip;
         unsigned back = (unsigned)((lin_base + pc) & ~TARGET_PAGE_MASK);   /* pc's page offset */
         /* a target in the same code page (and before the end of CS) reuses
@@ -578,7 +601,6 @@ static inline void run_blocks(X86CPU *cpu, BlockCache *c, uint64_t features, uin
             enter_code_page(host, (unsigned)((lin_base + pc) & ~TARGET_PAGE_MASK));
         }
     }
-    x86_code_len = 0;
 }
 
 /* Run until cpu->icount reaches `limit`, a halt or an exit request. */
@@ -592,6 +614,7 @@ static __attribute__((noinline)) int run_loop(X86CPU *cpu, uint64_t features, ui
                 atomic_fetch_and(&cpu->interrupt_request, ~CPU_INTERRUPT_EXIT);
                 return EXEC_EXIT;
             }
+            trust_kept = false;
             cpu->insn_start_rip = cpu->rip;
             cc_flush(cpu);
             if (x86_handle_interrupts(cpu))
@@ -600,6 +623,7 @@ static __attribute__((noinline)) int run_loop(X86CPU *cpu, uint64_t features, ui
         if (cpu->halted)
             return EXEC_HALTED;
         if (__builtin_expect(needs_full_path(cpu), 0)) {
+            trust_kept = false;
             /* gdb stub (accel/debug.h): breakpoints before, single-step
              * and watchpoints after the instruction. */
             if (atomic_load_explicit(&debug_active, memory_order_relaxed) && debug_before_insn(cpu))
@@ -623,6 +647,7 @@ int x86_cpu_exec(X86CPU *cpu, uint64_t max_insns)
     uint64_t start = cpu->icount;
     volatile uint64_t limit = max_insns > UINT64_MAX - start ? UINT64_MAX : start + max_insns;
     uint64_t features = cpu_features(cpu);
+    trust_kept = false;   /* devices ran on this thread between slices */
     if (setjmp(cpu->jmp_env) != 0) {
         release_bus_lock();
         cpu->rip = cpu->insn_start_rip;

@@ -33,8 +33,8 @@ void x86_fast_mem_setup(X86CPU *cpu);
  * change): the interpreter ends its run of simple instructions. */
 extern __thread bool x86_mmio_touched;
 
-/* Host bytes of the block the interpreter is running: a store into them
- * sets x86_mmio_touched too (mem-inline.h, x86_note_code_write). */
-extern __thread uintptr_t x86_code_lo, x86_code_len;
+/* Host code pages whose cached blocks the interpreter trusts: a store into
+ * them sets x86_mmio_touched too (mem-inline.h, x86_note_code_write). */
+extern __thread uintptr_t x86_code_pages[2];
 
 #endif

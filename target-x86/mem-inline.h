@@ -16,17 +16,20 @@
 #include "target-x86/cpu.h"
 #include "target-x86/lock-rmw.h"
 
-/* The host bytes of the block the interpreter is running (exec.c) and the
- * flag that ends a run (exec.h): a store into those bytes sets it, so the
- * next instruction is decoded again from memory (self-modifying code). */
-extern __thread uintptr_t x86_code_lo, x86_code_len;
+/* The host code pages the interpreter trusts its cached blocks on (exec.c:
+ * the last two it ran code from; 0 = none) and the flag that ends a run
+ * (exec.h): a store into those pages sets it, so the code is compared
+ * with the cached blocks again before it runs (self-modifying code). */
+extern __thread uintptr_t x86_code_pages[2];
 extern __thread bool x86_mmio_touched;
 
 static inline __attribute__((always_inline)) void x86_note_code_write(const uint8_t *host,
                                                                      unsigned size)
 {
-    /* [host, host + size) overlaps [lo, lo + len) */
-    if ((uintptr_t)host + size - x86_code_lo - 1 < x86_code_len + size - 1)
+    /* [host, host + size) overlaps [page, page + TARGET_PAGE_SIZE) */
+    uintptr_t end = (uintptr_t)host + size;
+    if ((end - x86_code_pages[0] - 1 < TARGET_PAGE_SIZE + size - 1) |
+        (end - x86_code_pages[1] - 1 < TARGET_PAGE_SIZE + size - 1))
         x86_mmio_touched = true;
 }
 

@@ -134,7 +134,7 @@ static uint8_t *translate(X86CPU *cpu, uint64_t lin, int access, int idx, uint64
 }
 
 __thread bool x86_mmio_touched;
-__thread uintptr_t x86_code_lo, x86_code_len;
+__thread uintptr_t x86_code_pages[2];
 
 static uint64_t mmio_ld(X86CPU *cpu, uint64_t phys, unsigned size)
 {
