@@ -14,6 +14,11 @@ extern const AccelOps accel_interp_ops;
 #define ACCEL_INTERP_OPS NULL
 #endif
 #define ACCEL_TCG_OPS NULL
+#ifdef VESSEL_HAVE_KVM
+extern const AccelOps accel_kvm_ops;
+#define ACCEL_KVM_OPS (&accel_kvm_ops)
+#else
 #define ACCEL_KVM_OPS NULL
+#endif
 
 #endif

@@ -91,6 +91,21 @@ void debug_remove_all(void)
     update_active();
 }
 
+int debug_get_points(int *types, uint64_t *addrs, uint64_t *lens, int max)
+{
+    for (int i = 0; i < nr_points && i < max; i++) {
+        types[i] = points[i].type;
+        addrs[i] = points[i].addr;
+        lens[i] = points[i].len;
+    }
+    return nr_points;
+}
+
+int debug_get_step_cpu(void)
+{
+    return step_cpu;
+}
+
 static uint64_t cpu_pc_linear(X86CPU *cpu)
 {
     uint64_t lin = cpu->rip;

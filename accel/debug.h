@@ -53,6 +53,13 @@ void debug_remove_all(void);
  * a breakpoint executes that instruction first instead of stopping again. */
 void debug_prepare_resume(X86CPU *const *cpus, int nr_cpus, int step_cpu);
 
+/* For accelerators that put the points in debug registers (kvm): copies up to
+ * `max` points (gdb Z type, linear address, length) and returns how many exist;
+ * and the vCPU being single-stepped, or -1. The list only changes while every
+ * vCPU is parked, so a vCPU thread may read it between resumes. */
+int debug_get_points(int *types, uint64_t *addrs, uint64_t *lens, int max);
+int debug_get_step_cpu(void);
+
 /* The stop reported by a vCPU since the last resume; false if none. */
 bool debug_take_stop(DebugStop *out);
 /* Called (from a vCPU thread) when a vCPU stops; set by the gdb stub. */

@@ -42,7 +42,7 @@ def labels(rom, names=LABELS):
 class Vessel:
     def __init__(self, args, gdb_spec, stopped=True):
         cmd = [args.vessel, '-bios', args.rom, '-nographic', '-device', 'isa-debug-exit',
-               '-gdb', gdb_spec]
+               '-gdb', gdb_spec, '-accel', args.accel]
         if stopped:
             cmd.append('-S')
         self.out = tempfile.TemporaryFile()
@@ -358,15 +358,33 @@ def case_step(args):
         v.kill()
 
 
+def kvm_usable(args):
+    """Whether vessel can start under -accel kvm (it says 'not available' if not)."""
+    try:
+        p = subprocess.Popen([args.vessel, '-accel', 'kvm', '-bios', args.rom, '-nographic',
+                              '-S'], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+        _, err = p.communicate(timeout=2)
+        return 'not available' not in err and 'not built' not in err
+    except subprocess.TimeoutExpired:   # started and waits, stopped: usable
+        p.kill()
+        p.wait()
+        return True
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--vessel', required=True)
     ap.add_argument('--rom', required=True)
     ap.add_argument('--gdb', default=shutil.which('gdb'))
     ap.add_argument('--case', required=True)
+    ap.add_argument('--accel', default='interp')
     args = ap.parse_args()
     if not args.gdb or not os.path.exists(args.gdb):
         print('SKIP: gdb not found')
+        sys.exit(77)
+    if args.accel == 'kvm' and not kvm_usable(args):
+        print('SKIP: -accel kvm is not available here')
         sys.exit(77)
     {'modes': case_modes, 'interrupt': case_interrupt, 'hostile': case_hostile,
      'unix': case_unix, 'i386': case_i386, 'syswatch': case_syswatch, 'sysread': case_sysread,

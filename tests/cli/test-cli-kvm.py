@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""-accel kvm where KVM cannot be used: exactly one error line on stderr and exit
+status 1, never a crash or a hang.  VESSEL_KVM_DEVICE (documented in accel/kvm/kvm.c and
+the README) names the KVM device instead of /dev/kvm; pointing it at a missing file or at
+a device that is not KVM stands for a host without usable KVM.
+
+    test-cli-kvm.py VESSEL yes|no      (whether this vessel was built with KVM)
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+
+def run(vessel, args, device):
+    env = dict(os.environ, VESSEL_KVM_DEVICE=device)
+    p = subprocess.run([vessel] + args, stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, timeout=30, env=env)
+    return p.returncode, p.stdout, p.stderr
+
+
+def check(name, vessel, args, device, needles):
+    code, out, err = run(vessel, args, device)
+    lines = [l for l in err.splitlines() if l.strip()]
+    problems = []
+    if code != 1:
+        problems.append(f"exit status {code}, expected 1")
+    if len(lines) != 1:
+        problems.append(f"{len(lines)} stderr lines, expected 1: {err!r}")
+    elif not lines[0].startswith("vessel: "):
+        problems.append(f"error line does not start with 'vessel: ': {lines[0]!r}")
+    else:
+        for n in needles:
+            if n.lower() not in lines[0].lower():
+                problems.append(f"error line lacks {n!r}: {lines[0]!r}")
+    if out:
+        problems.append(f"unexpected guest output {out[:100]!r}")
+    if problems:
+        print(f"FAIL {name}: " + "; ".join(problems))
+        return False
+    print(f"ok   {name}: {lines[0]}")
+    return True
+
+
+def main():
+    vessel, built = sys.argv[1], sys.argv[2] == "yes"
+    tmp = tempfile.mkdtemp(prefix="vessel-cli-kvm-")
+    rom = os.path.join(tmp, "spin.rom")
+    img = bytearray(64 * 1024)
+    img[0xfff0:0xfff2] = b"\xeb\xfe"  # jmp $
+    with open(rom, "wb") as f:
+        f.write(img)
+    base = ["-bios", rom, "-nographic"]
+    missing = os.path.join(tmp, "no-such-kvm")
+    ok = True
+    if not built:
+        ok &= check("kvm-unbuilt", vessel, base + ["-accel", "kvm"], missing, ["not built"])
+        ok &= check("enable-kvm-unbuilt", vessel, base + ["-enable-kvm"], missing, ["not built"])
+    else:
+        ok &= check("kvm-missing-device", vessel, base + ["-accel", "kvm"], missing,
+                    ["kvm is not available", missing])
+        ok &= check("enable-kvm-missing-device", vessel, base + ["-enable-kvm"], missing,
+                    ["kvm is not available", missing])
+        ok &= check("kvm-not-a-kvm-device", vessel, base + ["-accel", "kvm"], "/dev/null",
+                    ["kvm is not available", "/dev/null", "not a KVM device"])
+        ok &= check("kvm-directory", vessel, base + ["-accel", "kvm"], tmp,
+                    ["kvm is not available", tmp])
+        ok &= check("kvm-icount", vessel, base + ["-accel", "kvm", "-icount", "3"], missing,
+                    ["-icount is not supported with -accel kvm"])
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
