@@ -39,15 +39,35 @@ void memory_region_init_container(MemoryRegion *mr, const char *name, uint64_t s
     region_init(mr, MR_CONTAINER, name, size);
 }
 
+#define HOST_HUGE_PAGE (2u << 20)
+
 /* Lazily committed, zeroed host memory: untouched pages cost nothing, so
- * a 16 GiB guest does not reserve 16 GiB of host memory. */
+ * a 16 GiB guest does not reserve 16 GiB of host memory. Regions of 2 MiB
+ * and more are 2 MiB aligned and marked for transparent huge pages where
+ * the host has them: guest code that walks tens of megabytes (the Linux
+ * decompressor) then costs far fewer host TLB misses. */
 static uint8_t *host_ram_alloc(uint64_t size)
 {
-    if (size > SIZE_MAX)
+    if (size > SIZE_MAX - HOST_HUGE_PAGE)
         return NULL;
-    void *p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
+    size_t extra = size >= HOST_HUGE_PAGE ? HOST_HUGE_PAGE : 0;
+    uint8_t *p = mmap(NULL, (size_t)size + extra, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    if (extra) {
+        size_t head = (HOST_HUGE_PAGE - ((uintptr_t)p & (HOST_HUGE_PAGE - 1))) & (HOST_HUGE_PAGE - 1);
+        if (head)
+            munmap(p, head);
+        size_t end = (size_t)((size + 4095) & ~(uint64_t)4095);   /* host pages in use */
+        if (extra - head > end - size)
+            munmap(p + head + end, extra - head - (end - size));
+        p += head;
+#ifdef MADV_HUGEPAGE
+        madvise(p, (size_t)size, MADV_HUGEPAGE);   /* advice only: failure is harmless */
+#endif
+    }
+    return p;
 }
 
 static bool region_init_host(MemoryRegion *mr, MemoryRegionKind kind, const char *name,
