@@ -527,6 +527,26 @@ static __attribute__((noinline)) Block *block_build(X86CPU *cpu, BlockCache *c, 
  *    before running it.
  */
 static __thread uint64_t trust_epoch;
+
+/* The block run_blocks is running: cpu->icount counts its instructions
+ * when it ends, or, after a fault inside it, here. */
+static __thread const Block *running_block;
+
+/* A fault (longjmp) at cpu->insn_start_rip: count the instructions of the
+ * running block that completed before it. */
+static void exec_fault_icount(X86CPU *cpu)
+{
+    const Block *b = running_block;
+    running_block = NULL;
+    if (!b)
+        return;
+    for (unsigned i = 0; i < b->ninsns; i++) {
+        if (b->insns[i].insn.pc == cpu->insn_start_rip) {
+            cpu->icount += i;
+            return;
+        }
+    }
+}
 static __thread bool trust_kept;   /* the last run ended at its budget, nothing else */
 static __thread unsigned code_page_next;
 
@@ -567,16 +587,22 @@ static inline void run_blocks(X86CPU *cpu, BlockCache *c, uint64_t features, uin
         Block *b = *block_cache_slot(c, pc);
         if (__builtin_expect(!block_hit(b, pc, mode, host, avail, trust_epoch), 0))
             b = block_build(cpu, c, pc, mode, host, avail, features, trust_epoch);
-        const ExecInsn *x = b->insns, *last = x + b->ninsns - 1;
+        /* the last instruction to run: the block's, or where the budget ends */
+        const ExecInsn *x = b->insns;
+        uint64_t room = run_limit - cpu->icount;   /* >= 1 */
+        const ExecInsn *stop = x + (b->ninsns <= room ? b->ninsns : room) - 1;
+        running_block = b;   /* icount of a fault inside it: exec_fault_icount */
         for (;;) {
             cpu->insn_start_rip = x->insn.pc;
-            run_insn(cpu, x);
-            if (x == last || cpu->rip != x->next_rip || x86_mmio_touched ||
-                cpu->icount >= run_limit ||
+            cpu->rip = x->next_rip;
+            x->handler(cpu, &x->insn);
+            if (x == stop || cpu->rip != x->next_rip || x86_mmio_touched ||
                 atomic_load_explicit(&cpu->interrupt_request, memory_order_relaxed))
                 break;
             x++;
         }
+        cpu->icount += (uint64_t)(x - b->insns) + 1;
+        running_block = NULL;
         if (!x->simple || x86_mmio_touched ||
             atomic_load_explicit(&cpu->interrupt_request, memory_order_relaxed))
             return;   /* back to run_loop's checks at this boundary */
@@ -649,6 +675,7 @@ int x86_cpu_exec(X86CPU *cpu, uint64_t max_insns)
     uint64_t features = cpu_features(cpu);
     trust_kept = false;   /* devices ran on this thread between slices */
     if (setjmp(cpu->jmp_env) != 0) {
+        exec_fault_icount(cpu);
         release_bus_lock();
         cpu->rip = cpu->insn_start_rip;
         cc_flush(cpu);
