@@ -219,6 +219,11 @@ typedef struct X86CPU {
     uint64_t icount;           /* instructions retired */
     int fast_mem_idx;          /* MMU index of the specialised handlers' RAM fast
                                 * path for this run, or -1 (exec.c) */
+    bool run_break;            /* end the interpreter's run at this instruction:
+                                * device memory touched, or a store into
+                                * code_pages (exec.c, mem-inline.h) */
+    uintptr_t code_pages[2];   /* host code pages whose cached blocks the
+                                * interpreter trusts (0 = none) */
 
     /* softmmu */
     CPUTLB tlb;

@@ -518,8 +518,9 @@ static __attribute__((noinline)) Block *block_build(X86CPU *cpu, BlockCache *c, 
  * are not compared again. The epoch ends (trust_epoch++) whenever code
  * may have changed unseen:
  *  - a run enters a code page that is not one of the two hooked ones
- *    (x86_code_pages: this thread's stores into those end the run, with
- *    x86_mmio_touched, so the next run starts a new epoch);
+ *    (cpu->code_pages: this vCPU's stores into those end the run, with
+ *    cpu->run_break, so the next run starts a new epoch);
+ *  - the thread runs another vCPU than before (tests, tools);
  *  - a run starts after anything but a plain end of budget (events,
  *    non-simple instructions such as the serializing ones, the full path,
  *    faults): other vCPUs and DMA write code, and the x86 rule for
@@ -549,14 +550,15 @@ static void exec_fault_icount(X86CPU *cpu)
 }
 static __thread bool trust_kept;   /* the last run ended at its budget, nothing else */
 static __thread unsigned code_page_next;
+static __thread const X86CPU *trust_cpu;   /* the vCPU the epoch is for */
 
-static inline void enter_code_page(const uint8_t *host, unsigned off)
+static inline void enter_code_page(X86CPU *cpu, const uint8_t *host, unsigned off)
 {
     uintptr_t page = host ? (uintptr_t)host - off : 0;
-    if (page && (page == x86_code_pages[0] || page == x86_code_pages[1]))
+    if (page && (page == cpu->code_pages[0] || page == cpu->code_pages[1]))
         return;
     trust_epoch++;
-    x86_code_pages[code_page_next] = page;
+    cpu->code_pages[code_page_next] = page;
     code_page_next ^= 1;
 }
 
@@ -577,12 +579,13 @@ static inline void run_blocks(X86CPU *cpu, BlockCache *c, uint64_t features, uin
     uint8_t mode = (uint8_t)(cpu->code64 | (cpu->code32 << 1));
     uint64_t lin_base = cpu->code64 ? 0 : cpu->seg[R_CS].base;
     uint64_t run_limit = limit - cpu->icount > RUN_MAX ? cpu->icount + RUN_MAX : limit;
-    if (!trust_kept || x86_mmio_touched)
-        trust_epoch++;
+    if (!trust_kept || cpu->run_break || cpu != trust_cpu)
+        trust_epoch++;   /* (the hooked pages are per vCPU, the blocks per thread) */
+    trust_cpu = cpu;
     trust_kept = false;
-    x86_mmio_touched = false;
+    cpu->run_break = false;
     x86_fast_mem_setup(cpu);   /* simple instructions change nothing it depends on */
-    enter_code_page(host, (unsigned)((lin_base + pc) & ~TARGET_PAGE_MASK));
+    enter_code_page(cpu, host, (unsigned)((lin_base + pc) & ~TARGET_PAGE_MASK));
     for (;;) {
         Block *b = *block_cache_slot(c, pc);
         if (__builtin_expect(!block_hit(b, pc, mode, host, avail, trust_epoch), 0))
@@ -596,14 +599,14 @@ static inline void run_blocks(X86CPU *cpu, BlockCache *c, uint64_t features, uin
             cpu->insn_start_rip = x->insn.pc;
             cpu->rip = x->next_rip;
             x->handler(cpu, &x->insn);
-            if (x == stop || cpu->rip != x->next_rip || x86_mmio_touched ||
+            if (x == stop || cpu->rip != x->next_rip || cpu->run_break ||
                 atomic_load_explicit(&cpu->interrupt_request, memory_order_relaxed))
                 break;
             x++;
         }
         cpu->icount += (uint64_t)(x - b->insns) + 1;
         running_block = NULL;
-        if (!x->simple || x86_mmio_touched ||
+        if (!x->simple || cpu->run_break ||
             atomic_load_explicit(&cpu->interrupt_request, memory_order_relaxed))
             return;   /* back to run_loop's checks at this boundary */
         if (cpu->icount >= run_limit) {
@@ -624,7 +627,7 @@ static inline void run_blocks(X86CPU *cpu, BlockCache *c, uint64_t features, uin
             pc = rip;
             cpu->insn_start_rip = pc;   /* before the fetch, which may fault */
             host = code_ptr(cpu, pc, &avail);
-            enter_code_page(host, (unsigned)((lin_base + pc) & ~TARGET_PAGE_MASK));
+            enter_code_page(cpu, host, (unsigned)((lin_base + pc) & ~TARGET_PAGE_MASK));
         }
     }
 }

@@ -29,12 +29,9 @@ void x86_exec_one(X86CPU *cpu);
  * DR7, gdb watchpoints) is left alone by the instructions of one run. */
 void x86_fast_mem_setup(X86CPU *cpu);
 
-/* Set by any access that leaves RAM (device memory, the memory map may
- * change): the interpreter ends its run of simple instructions. */
-extern __thread bool x86_mmio_touched;
-
-/* Host code pages whose cached blocks the interpreter trusts: a store into
- * them sets x86_mmio_touched too (mem-inline.h, x86_note_code_write). */
-extern __thread uintptr_t x86_code_pages[2];
+/* cpu->run_break, set by any access that leaves RAM (device memory, the
+ * memory map may change) and by stores into the code pages the interpreter
+ * trusts (cpu->code_pages; mem-inline.h, x86_note_code_write), ends the
+ * interpreter's run of simple instructions after the current one. */
 
 #endif

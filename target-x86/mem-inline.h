@@ -16,21 +16,19 @@
 #include "target-x86/cpu.h"
 #include "target-x86/lock-rmw.h"
 
-/* The host code pages the interpreter trusts its cached blocks on (exec.c:
- * the last two it ran code from; 0 = none) and the flag that ends a run
- * (exec.h): a store into those pages sets it, so the code is compared
- * with the cached blocks again before it runs (self-modifying code). */
-extern __thread uintptr_t x86_code_pages[2];
-extern __thread bool x86_mmio_touched;
-
-static inline __attribute__((always_inline)) void x86_note_code_write(const uint8_t *host,
+/* A store into one of the host code pages the interpreter trusts its
+ * cached blocks on (cpu->code_pages, exec.c) ends the run (cpu->run_break),
+ * so the code is compared with the cached blocks again before it runs
+ * (self-modifying code). */
+static inline __attribute__((always_inline)) void x86_note_code_write(X86CPU *cpu,
+                                                                     const uint8_t *host,
                                                                      unsigned size)
 {
     /* [host, host + size) overlaps [page, page + TARGET_PAGE_SIZE) */
     uintptr_t end = (uintptr_t)host + size;
-    if ((end - x86_code_pages[0] - 1 < TARGET_PAGE_SIZE + size - 1) |
-        (end - x86_code_pages[1] - 1 < TARGET_PAGE_SIZE + size - 1))
-        x86_mmio_touched = true;
+    if ((end - cpu->code_pages[0] - 1 < TARGET_PAGE_SIZE + size - 1) |
+        (end - cpu->code_pages[1] - 1 < TARGET_PAGE_SIZE + size - 1))
+        cpu->run_break = true;
 }
 
 /* Segment offset -> linear address when no check can fail; false = full path. */
@@ -81,7 +79,7 @@ static inline __attribute__((always_inline)) uint8_t *x86_tlb_host(X86CPU *cpu, 
         return NULL;
     uint8_t *host = (uint8_t *)(uintptr_t)(lin + e->addend);
     if (access == ACC_WRITE)
-        x86_note_code_write(host, size);
+        x86_note_code_write(cpu, host, size);
     return host;
 }
 

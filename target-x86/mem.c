@@ -133,12 +133,10 @@ static uint8_t *translate(X86CPU *cpu, uint64_t lin, int access, int idx, uint64
     return (uint8_t *)(uintptr_t)(lin + e->addend);
 }
 
-__thread bool x86_mmio_touched;
-__thread uintptr_t x86_code_pages[2];
 
 static uint64_t mmio_ld(X86CPU *cpu, uint64_t phys, unsigned size)
 {
-    x86_mmio_touched = true;
+    cpu->run_break = true;
     MemTxResult res;
     bool locked = big_lock_held();
     if (!locked)
@@ -151,7 +149,7 @@ static uint64_t mmio_ld(X86CPU *cpu, uint64_t phys, unsigned size)
 
 static void mmio_st(X86CPU *cpu, uint64_t phys, uint64_t val, unsigned size)
 {
-    x86_mmio_touched = true;
+    cpu->run_break = true;
     bool locked = big_lock_held();
     if (!locked)
         big_lock();
@@ -203,7 +201,7 @@ static uint64_t part_ld(X86CPU *cpu, const PagePart *p, unsigned off)
 static void part_st(X86CPU *cpu, const PagePart *p, unsigned off, uint8_t b)
 {
     if (p->host) {
-        x86_note_code_write(p->host + off, 1);
+        x86_note_code_write(cpu, p->host + off, 1);
         p->host[off] = b;
     }
     else
@@ -238,7 +236,7 @@ static void write_idx(X86CPU *cpu, uint64_t lin, uint64_t val, unsigned size, in
         uint64_t phys;
         uint8_t *host = translate(cpu, lin, ACC_WRITE, idx, &phys);
         if (host)
-            x86_note_code_write(host, size);
+            x86_note_code_write(cpu, host, size);
         if (host && x86_lock_rmw_active)
             x86_lock_rmw_store(cpu, host, val, size);
         else if (host)
@@ -375,7 +373,7 @@ bool x86_phys_cmpxchg(X86CPU *cpu, uint64_t phys, uint64_t old, uint64_t new, un
         x86_phys_st(cpu, phys, new, size);
         return true;
     }
-    x86_note_code_write(host, size);
+    x86_note_code_write(cpu, host, size);
     if (size == 8)
         return __atomic_compare_exchange_n((uint64_t *)host, &old, new, false,
                                            __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
