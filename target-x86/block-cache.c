@@ -12,19 +12,7 @@
 
 #include "target-x86/block-cache.h"
 
-#define TABLE_BITS 16
-#define TABLE_SIZE (1u << TABLE_BITS)
 #define ARENA_SIZE (48u << 20)   /* ~400K instructions: the Linux boot's code fits */
-#define SCRATCH_SIZE (sizeof(Block) + BLOCK_MAX_INSNS * sizeof(ExecInsn) + \
-                      BLOCK_MAX_INSNS * X86_MAX_INSN_LEN + 8)
-
-struct BlockCache {
-    Block *table[TABLE_SIZE];
-    uint64_t features;
-    size_t used;                 /* bytes of arena in use */
-    uint8_t *arena;
-    _Alignas(16) uint8_t scratch[SCRATCH_SIZE];
-};
 
 static __thread BlockCache *cache;
 static pthread_key_t cache_key;   /* frees a thread's cache when the thread ends */
@@ -47,6 +35,7 @@ static void cache_flush(BlockCache *c, uint64_t features)
     memset(c->table, 0, sizeof(c->table));
     c->features = features;
     c->used = 0;
+    c->flushes++;
 }
 
 BlockCache *block_cache_get(uint64_t features)
@@ -74,11 +63,6 @@ Block *block_cache_scratch(BlockCache *c)
     return (Block *)c->scratch;
 }
 
-Block **block_cache_slot(BlockCache *c, uint64_t pc)
-{
-    return &c->table[(pc ^ (pc >> TABLE_BITS)) & (TABLE_SIZE - 1)];
-}
-
 Block *block_cache_commit(BlockCache *c, const Block *s, const uint8_t *host)
 {
     size_t head = sizeof(Block) + s->ninsns * sizeof(ExecInsn);
@@ -90,6 +74,7 @@ Block *block_cache_commit(BlockCache *c, const Block *s, const uint8_t *host)
     memcpy(b, s, head);
     memcpy((uint8_t *)b + head, host, s->nbytes);
     b->code = (const uint8_t *)b + head;
+    b->chain = NULL;
     *block_cache_slot(c, b->pc) = b;
     return b;
 }

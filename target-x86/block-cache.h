@@ -31,13 +31,33 @@ typedef struct Block {
     uint8_t mode;            /* code64 | code32 << 1 */
     uint8_t ninsns;
     uint16_t nbytes;         /* code bytes covered, all in one page */
+    struct Block *chain;     /* the block that ran after this one last time (a
+                              * hint: checked like any other) */
     uint64_t checked_epoch;  /* epoch (exec.c) in which the bytes were last compared */
     const uint8_t *checked_host;   /* ... with the guest bytes there */
     const uint8_t *code;     /* copy of those bytes (after insns[]) */
     ExecInsn insns[];
 } Block;
 
-typedef struct BlockCache BlockCache;
+#define BLOCK_TABLE_BITS 16
+#define BLOCK_TABLE_SIZE (1u << BLOCK_TABLE_BITS)
+#define BLOCK_SCRATCH_SIZE (sizeof(Block) + BLOCK_MAX_INSNS * sizeof(ExecInsn) + \
+                            BLOCK_MAX_INSNS * X86_MAX_INSN_LEN + 8)
+
+typedef struct BlockCache {
+    Block *table[BLOCK_TABLE_SIZE];
+    uint64_t features;
+    uint64_t flushes;            /* times everything was dropped */
+    size_t used;                 /* bytes of arena in use */
+    uint8_t *arena;
+    /* the interpreter's state for this thread (exec.c) */
+    uint64_t epoch;              /* trust epoch */
+    bool trust_kept;
+    unsigned code_page_next;
+    const void *trust_cpu;
+    const Block *running;
+    _Alignas(16) uint8_t scratch[BLOCK_SCRATCH_SIZE];
+} BlockCache;
 
 /* This thread's cache, emptied if it was filled under other CPUID features. */
 BlockCache *block_cache_get(uint64_t features);
@@ -47,8 +67,11 @@ Block *block_cache_scratch(BlockCache *c);
  * code bytes from `host`; returns the cached copy. */
 Block *block_cache_commit(BlockCache *c, const Block *scratch, const uint8_t *host);
 
-/* The table slot for pc, and the hit test (bytes compared in words). */
-Block **block_cache_slot(BlockCache *c, uint64_t pc);
+/* The table slot for pc. */
+static inline Block **block_cache_slot(BlockCache *c, uint64_t pc)
+{
+    return &c->table[(pc ^ (pc >> BLOCK_TABLE_BITS)) & (BLOCK_TABLE_SIZE - 1)];
+}
 
 static inline bool block_code_equal(const uint8_t *a, const uint8_t *b, unsigned n)
 {

@@ -515,7 +515,7 @@ static __attribute__((noinline)) Block *block_build(X86CPU *cpu, BlockCache *c, 
 
 /*
  * Trust in cached blocks (block_hit): bytes compared in the current epoch
- * are not compared again. The epoch ends (trust_epoch++) whenever code
+ * are not compared again. The epoch ends (c->epoch++) whenever code
  * may have changed unseen:
  *  - a run enters a code page that is not one of the two hooked ones
  *    (cpu->code_pages: this vCPU's stores into those end the run, with
@@ -527,18 +527,14 @@ static __attribute__((noinline)) Block *block_build(X86CPU *cpu, BlockCache *c, 
  *    cross-modifying code is that the executing processor serializes
  *    before running it.
  */
-static __thread uint64_t trust_epoch;
-
-/* The block run_blocks is running: cpu->icount counts its instructions
- * when it ends, or, after a fault inside it, here. */
-static __thread const Block *running_block;
 
 /* A fault (longjmp) at cpu->insn_start_rip: count the instructions of the
- * running block that completed before it. */
-static void exec_fault_icount(X86CPU *cpu)
+ * block being run (c->running: cpu->icount counts its instructions when it
+ * ends) that completed before it. */
+static void exec_fault_icount(X86CPU *cpu, BlockCache *c)
 {
-    const Block *b = running_block;
-    running_block = NULL;
+    const Block *b = c->running;
+    c->running = NULL;
     if (!b)
         return;
     for (unsigned i = 0; i < b->ninsns; i++) {
@@ -548,18 +544,14 @@ static void exec_fault_icount(X86CPU *cpu)
         }
     }
 }
-static __thread bool trust_kept;   /* the last run ended at its budget, nothing else */
-static __thread unsigned code_page_next;
-static __thread const X86CPU *trust_cpu;   /* the vCPU the epoch is for */
-
-static inline void enter_code_page(X86CPU *cpu, const uint8_t *host, unsigned off)
+static inline void enter_code_page(X86CPU *cpu, BlockCache *c, const uint8_t *host, unsigned off)
 {
     uintptr_t page = host ? (uintptr_t)host - off : 0;
     if (page && (page == cpu->code_pages[0] || page == cpu->code_pages[1]))
         return;
-    trust_epoch++;
-    cpu->code_pages[code_page_next] = page;
-    code_page_next ^= 1;
+    c->epoch++;
+    cpu->code_pages[c->code_page_next] = page;
+    c->code_page_next ^= 1;
 }
 
 /*
@@ -579,22 +571,31 @@ static inline void run_blocks(X86CPU *cpu, BlockCache *c, uint64_t features, uin
     uint8_t mode = (uint8_t)(cpu->code64 | (cpu->code32 << 1));
     uint64_t lin_base = cpu->code64 ? 0 : cpu->seg[R_CS].base;
     uint64_t run_limit = limit - cpu->icount > RUN_MAX ? cpu->icount + RUN_MAX : limit;
-    if (!trust_kept || cpu->run_break || cpu != trust_cpu)
-        trust_epoch++;   /* (the hooked pages are per vCPU, the blocks per thread) */
-    trust_cpu = cpu;
-    trust_kept = false;
+    if (!c->trust_kept || cpu->run_break || cpu != c->trust_cpu)
+        c->epoch++;   /* (the hooked pages are per vCPU, the blocks per thread) */
+    c->trust_cpu = cpu;
+    c->trust_kept = false;
     cpu->run_break = false;
     x86_fast_mem_setup(cpu);   /* simple instructions change nothing it depends on */
-    enter_code_page(cpu, host, (unsigned)((lin_base + pc) & ~TARGET_PAGE_MASK));
+    enter_code_page(cpu, c, host, (unsigned)((lin_base + pc) & ~TARGET_PAGE_MASK));
+    Block *prev = NULL;
     for (;;) {
-        Block *b = *block_cache_slot(c, pc);
-        if (__builtin_expect(!block_hit(b, pc, mode, host, avail, trust_epoch), 0))
-            b = block_build(cpu, c, pc, mode, host, avail, features, trust_epoch);
+        Block *b = prev ? prev->chain : NULL;
+        if (!b || b->pc != pc)
+            b = *block_cache_slot(c, pc);
+        if (__builtin_expect(!block_hit(b, pc, mode, host, avail, c->epoch), 0)) {
+            uint64_t flushes = c->flushes;
+            b = block_build(cpu, c, pc, mode, host, avail, features, c->epoch);
+            if (c->flushes != flushes)
+                prev = NULL;   /* it was dropped with everything else */
+        }
+        if (prev && b != block_cache_scratch(c))
+            prev->chain = b;   /* (never the scratch block: it is run once) */
         /* the last instruction to run: the block's, or where the budget ends */
         const ExecInsn *x = b->insns;
         uint64_t room = run_limit - cpu->icount;   /* >= 1 */
         const ExecInsn *stop = x + (b->ninsns <= room ? b->ninsns : room) - 1;
-        running_block = b;   /* icount of a fault inside it: exec_fault_icount */
+        c->running = b;   /* icount of a fault inside it: exec_fault_icount */
         for (;;) {
             cpu->insn_start_rip = x->insn.pc;
             cpu->rip = x->next_rip;
@@ -605,12 +606,13 @@ static inline void run_blocks(X86CPU *cpu, BlockCache *c, uint64_t features, uin
             x++;
         }
         cpu->icount += (uint64_t)(x - b->insns) + 1;
-        running_block = NULL;
+        c->running = NULL;
+        prev = b;
         if (!x->simple || cpu->run_break ||
             atomic_load_explicit(&cpu->interrupt_request, memory_order_relaxed))
             return;   /* back to run_loop's checks at this boundary */
         if (cpu->icount >= run_limit) {
-            trust_kept = true;
+            c->trust_kept = true;
             return;
         }
         uint64_t rip = cpu->rip;
@@ -627,7 +629,7 @@ static inline void run_blocks(X86CPU *cpu, BlockCache *c, uint64_t features, uin
             pc = rip;
             cpu->insn_start_rip = pc;   /* before the fetch, which may fault */
             host = code_ptr(cpu, pc, &avail);
-            enter_code_page(cpu, host, (unsigned)((lin_base + pc) & ~TARGET_PAGE_MASK));
+            enter_code_page(cpu, c, host, (unsigned)((lin_base + pc) & ~TARGET_PAGE_MASK));
         }
     }
 }
@@ -643,7 +645,7 @@ static __attribute__((noinline)) int run_loop(X86CPU *cpu, uint64_t features, ui
                 atomic_fetch_and(&cpu->interrupt_request, ~CPU_INTERRUPT_EXIT);
                 return EXEC_EXIT;
             }
-            trust_kept = false;
+            c->trust_kept = false;
             cpu->insn_start_rip = cpu->rip;
             cc_flush(cpu);
             if (x86_handle_interrupts(cpu))
@@ -652,7 +654,7 @@ static __attribute__((noinline)) int run_loop(X86CPU *cpu, uint64_t features, ui
         if (cpu->halted)
             return EXEC_HALTED;
         if (__builtin_expect(needs_full_path(cpu), 0)) {
-            trust_kept = false;
+            c->trust_kept = false;
             /* gdb stub (accel/debug.h): breakpoints before, single-step
              * and watchpoints after the instruction. */
             if (atomic_load_explicit(&debug_active, memory_order_relaxed) && debug_before_insn(cpu))
@@ -676,9 +678,10 @@ int x86_cpu_exec(X86CPU *cpu, uint64_t max_insns)
     uint64_t start = cpu->icount;
     volatile uint64_t limit = max_insns > UINT64_MAX - start ? UINT64_MAX : start + max_insns;
     uint64_t features = cpu_features(cpu);
-    trust_kept = false;   /* devices ran on this thread between slices */
+    BlockCache *c = block_cache_get(features);
+    c->trust_kept = false;   /* devices ran on this thread between slices */
     if (setjmp(cpu->jmp_env) != 0) {
-        exec_fault_icount(cpu);
+        exec_fault_icount(cpu, c);
         release_bus_lock();
         cpu->rip = cpu->insn_start_rip;
         cc_flush(cpu);
