@@ -15,7 +15,7 @@
 #define TARGET_PAGE_SIZE (1ull << TARGET_PAGE_BITS)
 #define TARGET_PAGE_MASK (~(TARGET_PAGE_SIZE - 1))
 
-#define TLB_BITS 8
+#define TLB_BITS 10
 #define TLB_SIZE (1u << TLB_BITS)
 
 /* MMU indexes for x86. */
