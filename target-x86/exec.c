@@ -578,19 +578,23 @@ static inline void run_blocks(X86CPU *cpu, BlockCache *c, uint64_t features, uin
     cpu->run_break = false;
     x86_fast_mem_setup(cpu);   /* simple instructions change nothing it depends on */
     enter_code_page(cpu, c, host, (unsigned)((lin_base + pc) & ~TARGET_PAGE_MASK));
-    Block *prev = NULL;
+    Block *prev = NULL, *b;
     for (;;) {
-        Block *b = prev ? prev->chain : NULL;
-        if (!b || b->pc != pc)
-            b = *block_cache_slot(c, pc);
-        if (__builtin_expect(!block_hit(b, pc, mode, host, avail, c->epoch), 0)) {
-            uint64_t flushes = c->flushes;
-            b = block_build(cpu, c, pc, mode, host, avail, features, c->epoch);
-            if (c->flushes != flushes)
-                prev = NULL;   /* it was dropped with everything else */
+        if (prev && prev->pc == pc && prev != block_cache_scratch(c)) {
+            b = prev;   /* a loop onto itself: same bytes, same host, still trusted */
+        } else {
+            b = prev ? prev->chain : NULL;
+            if (!b || b->pc != pc)
+                b = *block_cache_slot(c, pc);
+            if (__builtin_expect(!block_hit(b, pc, mode, host, avail, c->epoch), 0)) {
+                uint64_t flushes = c->flushes;
+                b = block_build(cpu, c, pc, mode, host, avail, features, c->epoch);
+                if (c->flushes != flushes)
+                    prev = NULL;   /* it was dropped with everything else */
+            }
+            if (prev && b != block_cache_scratch(c))
+                prev->chain = b;   /* (never the scratch block: it is run once) */
         }
-        if (prev && b != block_cache_scratch(c))
-            prev->chain = b;   /* (never the scratch block: it is run once) */
         /* the last instruction to run: the block's, or where the budget ends */
         const ExecInsn *x = b->insns;
         uint64_t room = run_limit - cpu->icount;   /* >= 1 */
