@@ -1,15 +1,20 @@
 /*
- * The interpreter's specialised handlers (target-x86/interp-fast.c) against
- * the generic ones: for each covered form, in 32-bit protected and 64-bit
- * mode, random register, flag and memory states run through both the
- * row's handler and the specialised one; registers, RFLAGS, rip and
- * memory must come out identical (odd iterations with a DR0 breakpoint
- * enabled, which sends the memory forms down the checked path). Also
- * checks that each form is recognised (the comparison would otherwise
+ * The interpreter's specialised handlers (target-x86/interp-fast*.c)
+ * against the generic ones: for each covered form, in 32-bit protected and
+ * 64-bit mode, random register, flag (explicit, or any lazy kind at any
+ * size) and memory states run through both the row's handler and the
+ * specialised one; registers, RFLAGS, rip and memory must come out
+ * identical (odd iterations with a DR0 breakpoint enabled, which sends the
+ * memory forms down the checked path). Memory forms are checked at every
+ * addressing form (base, base+index*scale, displacement sizes, absolute,
+ * rip-relative, 32-bit addresses in 64-bit mode, an FS base); conditions
+ * (Jcc, CMOVcc, SETcc) at all 16 codes; shifts at every size and count.
+ * Also checks that each form is recognised (the comparison would otherwise
  * test nothing) and that other forms are not.
  */
 #include "tests/unit/x86-test-machine.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "target-x86/interp.h"
@@ -82,10 +87,12 @@ static uint64_t rnd64(void)
     }
 }
 
+static bool addr32_garbage;   /* randomize: garbage in the upper halves of rsi, rdi */
+
 typedef struct State {
     uint64_t regs[16];
     uint64_t rflags, rip;
-    uint8_t mem[32];
+    uint8_t mem[64];
 } State;
 
 static void save(State *s)
@@ -105,13 +112,36 @@ static void randomize(void)
         cpu->regs[r] = rnd64();
     cpu->regs[R_ESI] = DATA;
     cpu->regs[R_ESP] = DATA + 16;   /* stack forms: a return address at DATA + 16 */
-    for (unsigned i = 0; i < 32; i++)
+    for (unsigned i = 0; i < 64; i++)
         put8(DATA + i, (uint8_t)rand());
     put64(DATA + 16, 0x2000 + (uint64_t)(rand() & 0xfff));
+    cpu->regs[R_EDI] = (uint64_t)(rand() & 3);   /* the index of [rsi+rdi*scale+disp] */
+    if (addr32_garbage) {   /* 32-bit addresses ignore the upper halves */
+        cpu->regs[R_ESI] |= rnd64() << 32;
+        cpu->regs[R_EDI] |= rnd64() << 32;
+    }
     cpu->rflags = 2 | (rand() & (CC_O | CC_S | CC_Z | CC_A | CC_P | CC_C));
     cpu->cc.op = CC_OP_EFLAGS;
-    if (rand() & 1)
-        cc_set(cpu, (rand() & 1) ? CC_OP_SUB : CC_OP_SHR, 4, rnd64(), rnd64(), rand() & 1);
+    if (rand() & 1) {
+        /* any lazy kind at any size, SUB (CMP) most often */
+        static const unsigned kinds[] = {
+            CC_OP_SUB, CC_OP_SUB, CC_OP_SUB, CC_OP_ADD, CC_OP_ADC, CC_OP_SBB, CC_OP_LOGIC,
+            CC_OP_INC, CC_OP_DEC, CC_OP_SHL, CC_OP_SHR, CC_OP_SAR, CC_OP_MUL,
+        };
+        unsigned kind = kinds[rand() % (sizeof(kinds) / sizeof(kinds[0]))];
+        uint64_t a = rnd64(), b = (rand() % 4) ? rnd64() : a;   /* equal operands too */
+        cc_set(cpu, kind, 1u << (rand() % 4), a - b, b, rand() & 1);
+    }
+}
+
+/* The instruction bytes in hex, for messages. */
+static const char *hex(const uint8_t *code, unsigned n)
+{
+    static char buf[3 * 16 + 1];
+    buf[0] = 0;
+    for (unsigned i = 0; i < n && i < 16; i++)
+        snprintf(buf + 3 * i, 4, "%02x ", code[i]);
+    return buf;
 }
 
 /* Decode `code`, check that a specialised handler exists iff `expect_fast`,
@@ -121,11 +151,13 @@ static void check_form(const uint8_t *code, unsigned n, bool expect_fast)
     Bytes c = { code, n };
     X86DecodeMode mode = { .code64 = cpu->code64, .code32 = cpu->code32, .features = ~0ull };
     X86Insn insn;
-    ck_assert_int_eq(x86_decode(&insn, &mode, fetch, &c, 0x1000), DEC_OK);
-    ck_assert_uint_eq(insn.len, n);
+    if (x86_decode(&insn, &mode, fetch, &c, 0x1000) != DEC_OK)
+        ck_abort_msg("form %s: decode", hex(code, n));
+    if (insn.len != n)
+        ck_abort_msg("form %s: length %u", hex(code, n), insn.len);
     X86Handler fast = interp_fast_handler(&insn);
-    ck_assert_msg((fast != NULL) == expect_fast, "form %02x %02x %02x: fast handler %s", code[0],
-                  code[1], n > 2 ? code[2] : 0, fast ? "present" : "missing");
+    if ((fast != NULL) != expect_fast)
+        ck_abort_msg("form %s: fast handler %s", hex(code, n), fast ? "present" : "missing");
     if (!fast)
         return;
     for (int iter = 0; iter < 300; iter++) {
@@ -149,16 +181,21 @@ static void check_form(const uint8_t *code, unsigned n, bool expect_fast)
         cpu->rip = 0x1000 + n;
         fast(cpu, &insn);
         save(&special);
+        /* (check's assertions are slow: made only on a difference) */
         for (int r = 0; r < 16; r++)
-            ck_assert_msg(generic.regs[r] == special.regs[r],
-                          "form %02x %02x: reg %d generic %llx fast %llx", code[0], code[1], r,
-                          (unsigned long long)generic.regs[r], (unsigned long long)special.regs[r]);
-        ck_assert_msg(generic.rflags == special.rflags, "form %02x %02x: rflags %llx vs %llx",
-                      code[0], code[1], (unsigned long long)generic.rflags,
-                      (unsigned long long)special.rflags);
-        ck_assert(memcmp(generic.mem, special.mem, sizeof(generic.mem)) == 0);
-        ck_assert_msg(generic.rip == special.rip, "form %02x %02x: rip %llx vs %llx", code[0],
-                      code[1], (unsigned long long)generic.rip, (unsigned long long)special.rip);
+            if (generic.regs[r] != special.regs[r])
+                ck_abort_msg("form %s: reg %d generic %llx fast %llx", hex(code, n), r,
+                             (unsigned long long)generic.regs[r],
+                             (unsigned long long)special.regs[r]);
+        if (generic.rflags != special.rflags)
+            ck_abort_msg("form %s: rflags %llx vs %llx (cc op %u)", hex(code, n),
+                         (unsigned long long)generic.rflags, (unsigned long long)special.rflags,
+                         cc.op);
+        if (memcmp(generic.mem, special.mem, sizeof(generic.mem)) != 0)
+            ck_abort_msg("form %s: memory", hex(code, n));
+        if (generic.rip != special.rip)
+            ck_abort_msg("form %s: rip %llx vs %llx", hex(code, n),
+                         (unsigned long long)generic.rip, (unsigned long long)special.rip);
     }
 }
 
@@ -247,8 +284,230 @@ static void forms32(void)
     FORM(false, 0x00, 0xe6);                                 /* add dh, ah */
     FORM(false, 0x66, 0x8d, 0x46, 0x04);                     /* lea ax, [esi+4] */
     FORM(false, 0xc1, 0xc3, 0x03);                           /* rol ebx, 3 */
-    FORM(false, 0xd3, 0xe3);                                 /* shl ebx, cl */
+    FORM(true, 0xd3, 0xe3);                                  /* shl ebx, cl */
 }
+
+/* Addressing forms of a memory operand: ModRM (reg field 0), SIB and
+ * displacement, with rsi = DATA and rdi = 0..3 (randomize). */
+typedef struct Addr {
+    unsigned n;
+    uint8_t b[6];
+    int mode;        /* 0: both modes, 32: 32-bit mode only, 64: 64-bit mode only */
+    bool rip;        /* rip-relative: disp32 patched to reach DATA + 4 */
+} Addr;
+
+static const Addr addrs[] = {
+    { 1, { 0x06 }, 0, false },                              /* [rsi] */
+    { 2, { 0x46, 0x04 }, 0, false },                        /* [rsi+4] */
+    { 5, { 0x86, 0x08, 0, 0, 0 }, 0, false },               /* [rsi+disp32 8] */
+    { 3, { 0x44, 0xbe, 0x04 }, 0, false },                  /* [rsi+rdi*4+4] */
+    { 2, { 0x04, 0x3e }, 0, false },                        /* [rsi+rdi] */
+    { 6, { 0x84, 0x7e, 0x02, 0, 0, 0 }, 0, false },         /* [rsi+rdi*2+disp32 2] */
+    { 5, { 0x05, 0x08, 0x30, 0, 0 }, 32, false },           /* [0x3008] */
+    { 6, { 0x04, 0x25, 0x08, 0x30, 0, 0 }, 64, false },     /* [0x3008] (SIB, no base) */
+    { 5, { 0x05, 0, 0, 0, 0 }, 64, true },                  /* [rip+disp32] */
+};
+
+/* prefixes + opcode, the memory operand `a` with ModRM.reg = reg, imm. */
+static void check_mem(const uint8_t *op, unsigned nop, unsigned reg, const Addr *a,
+                      const uint8_t *imm, unsigned nimm, bool expect_fast)
+{
+    uint8_t code[16];
+    unsigned n = 0;
+    memcpy(code, op, nop);
+    n = nop;
+    memcpy(code + n, a->b, a->n);
+    code[n] |= (uint8_t)(reg << 3);
+    unsigned disp_at = n + 1;
+    n += a->n;
+    memcpy(code + n, imm, nimm);
+    n += nimm;
+    if (a->rip) {
+        uint32_t d = (uint32_t)(DATA + 4 - (0x1000 + n));
+        memcpy(code + disp_at, &d, 4);
+    }
+    check_form(code, n, expect_fast);
+}
+
+#define MEM(fast, reg, a, imm, nimm, ...) do {                                  \
+        const uint8_t op_[] = { __VA_ARGS__ };                                  \
+        check_mem(op_, sizeof(op_), reg, a, imm, nimm, fast);                   \
+    } while (0)
+
+/* Every memory form at every addressing form; `pre` (0 = none): a prefix
+ * for all of them (0x67: 32-bit addresses in 64-bit mode, 0x64: FS). */
+static void mem_forms(uint8_t pre)
+{
+    static const uint8_t imm[4] = { 0x81, 0xff, 0x00, 0x80 };
+    bool long64 = cpu->code64;
+    uint8_t p = pre ? pre : 0x3e;   /* DS: the default segment here anyway */
+    for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+        const Addr *a = &addrs[i];
+        if ((a->mode == 32 && long64) || (a->mode == 64 && !long64))
+            continue;
+        if (a->rip && pre == 0x67)
+            continue;
+        unsigned r = (unsigned)i & 3;   /* eax..ebx: no AH..BH in the byte forms */
+        for (uint8_t op = 0x00; op < 0x40; op += 8) {        /* ADD OR ADC SBB AND SUB XOR CMP */
+            for (uint8_t d = 0; d < 4; d++)
+                MEM(true, r, a, imm, 0, p, (uint8_t)(op + d));   /* Eb,Gb Ev,Gv Gb,Eb Gv,Ev */
+            MEM(true, r, a, imm, 0, p, 0x66, (uint8_t)(op + 1));
+            MEM(true, r, a, imm, 0, p, 0x66, (uint8_t)(op + 3));
+            if (long64) {
+                MEM(true, r, a, imm, 0, p, 0x48, (uint8_t)(op + 1));
+                MEM(true, r, a, imm, 0, p, 0x48, (uint8_t)(op + 3));
+            }
+            unsigned k = op >> 3;
+            MEM(true, k, a, imm, 1, p, 0x80);                /* op byte [m], ib */
+            MEM(true, k, a, imm, 4, p, 0x81);                /* op dword [m], id */
+            MEM(true, k, a, imm, 1, p, 0x83);                /* op dword [m], ib */
+            MEM(true, k, a, imm, 2, p, 0x66, 0x81);          /* op word [m], iw */
+            if (long64)
+                MEM(true, k, a, imm, 4, p, 0x48, 0x81);      /* op qword [m], id */
+        }
+        for (uint8_t op = 0x84; op < 0x8c; op++)             /* TEST, MOV m,r / r,m */
+            if (op != 0x86 && op != 0x87)                    /* not XCHG */
+                MEM(true, r, a, imm, 0, p, op);
+        MEM(true, r, a, imm, 0, p, 0x66, 0x89);
+        MEM(true, r, a, imm, 0, p, 0x66, 0x8b);
+        MEM(true, 0, a, imm, 1, p, 0xc6);                    /* mov byte [m], ib */
+        MEM(true, 0, a, imm, 2, p, 0x66, 0xc7);              /* mov word [m], iw */
+        MEM(true, 0, a, imm, 4, p, 0xc7);                    /* mov dword [m], id */
+        MEM(true, 0, a, imm, 1, p, 0xf6);                    /* test byte [m], ib */
+        MEM(true, 0, a, imm, 4, p, 0xf7);                    /* test dword [m], id */
+        for (uint8_t op = 0xb6; op < 0xc0; op++) {           /* MOVZX, MOVSX */
+            if (op == 0xb8)
+                op = 0xbe;
+            MEM(true, r, a, imm, 0, p, 0x0f, op);
+            MEM(false, r, a, imm, 0, p, 0x66, 0x0f, op);     /* 16-bit destination */
+            if (long64)
+                MEM(true, r, a, imm, 0, p, 0x48, 0x0f, op);
+        }
+        MEM(true, r, a, imm, 0, p, 0x8d);                    /* lea */
+        MEM(true, r, a, imm, 0, p, 0x0f, 0xaf);              /* imul r32, m */
+        MEM(false, r, a, imm, 0, p, 0x0f, 0x44);             /* cmove r32, m */
+        MEM(false, 0, a, imm, 0, p, 0x0f, 0x94);             /* sete byte [m] */
+        if (long64) {
+            MEM(true, r, a, imm, 0, p, 0x48, 0x89);
+            MEM(true, r, a, imm, 0, p, 0x48, 0x8b);
+            MEM(true, r, a, imm, 0, p, 0x48, 0x85);
+            MEM(true, 0, a, imm, 4, p, 0x48, 0xc7);          /* mov qword [m], id */
+            MEM(true, r, a, imm, 0, p, 0x48, 0x63);          /* movsxd */
+            MEM(true, r, a, imm, 0, p, 0x4c, 0x63);          /* movsxd r8.. */
+            MEM(true, r, a, imm, 0, p, 0x48, 0x8d);          /* lea r64 */
+            MEM(true, r, a, imm, 0, p, 0x4c, 0x8b);          /* mov r8.., [m] */
+            MEM(true, r, a, imm, 0, p, 0x40, 0x88);          /* mov [m], al (REX) */
+        }
+    }
+}
+
+/* Conditions (Jcc, CMOVcc, SETcc), JMP rel, shifts of every size by an
+ * immediate, 1 and CL. */
+static void cc_and_shift_forms(void)
+{
+    bool long64 = cpu->code64;
+    for (uint8_t cc = 0; cc < 16; cc++) {
+        FORM(true, 0x0f, (uint8_t)(0x40 | cc), 0xc3);                   /* cmovcc eax, ebx */
+        FORM(true, 0x0f, (uint8_t)(0x40 | cc), 0xc8);                   /* cmovcc ecx, eax */
+        FORM(false, 0x66, 0x0f, (uint8_t)(0x40 | cc), 0xc3);            /* cmovcc ax, bx */
+        FORM(true, 0x0f, (uint8_t)(0x90 | cc), 0xc1);                   /* setcc cl */
+        FORM(false, 0x0f, (uint8_t)(0x90 | cc), 0xc4);                  /* setcc ah */
+        if (long64) {
+            FORM(true, 0x48, 0x0f, (uint8_t)(0x40 | cc), 0xd1);         /* cmovcc rdx, rcx */
+            FORM(true, 0x4d, 0x0f, (uint8_t)(0x40 | cc), 0xc7);         /* cmovcc r8, r15 */
+            FORM(true, 0x40, 0x0f, (uint8_t)(0x90 | cc), 0xc6);         /* setcc sil */
+            FORM(true, 0x41, 0x0f, (uint8_t)(0x90 | cc), 0xc1);         /* setcc r9b */
+        }
+    }
+    for (uint8_t op = 0xb6; op < 0xc0; op++) {               /* MOVZX, MOVSX r, r */
+        if (op == 0xb8)
+            op = 0xbe;
+        FORM(true, 0x0f, op, 0xc3);                          /* eax, bl / bx */
+        FORM(true, 0x0f, op, 0xd2);                          /* edx, dl / dx */
+        FORM(op & 1, 0x0f, op, 0xcc);                        /* ecx, ah (no) / sp */
+        FORM(false, 0x66, 0x0f, op, 0xc3);                   /* 16-bit destination */
+        if (long64) {
+            FORM(true, 0x48, 0x0f, op, 0xc3);                /* rax, bl / bx */
+            FORM(true, 0x4d, 0x0f, op, 0xc7);                /* r8, r15b / r15w */
+            FORM(true, 0x40, 0x0f, op, 0xce);                /* ecx, sil / si */
+        }
+    }
+    if (long64) {
+        FORM(true, 0x48, 0x63, 0xc3);                        /* movsxd rax, ebx */
+        FORM(true, 0x4d, 0x63, 0xc7);                        /* movsxd r8, r15d */
+    }
+    for (uint8_t r = 2; r < 4; r++) {                        /* NOT, NEG */
+        FORM(true, 0xf6, (uint8_t)(0xc1 | (r << 3)));        /* cl */
+        FORM(false, 0xf6, (uint8_t)(0xc4 | (r << 3)));       /* ah */
+        FORM(true, 0x66, 0xf7, (uint8_t)(0xc2 | (r << 3)));  /* dx */
+        FORM(true, 0xf7, (uint8_t)(0xc3 | (r << 3)));        /* ebx */
+        FORM(false, 0xf7, (uint8_t)(0x46 | (r << 3)), 0x04); /* dword [esi+4] */
+        if (long64)
+            FORM(true, 0x49, 0xf7, (uint8_t)(0xc1 | (r << 3)));   /* r9 */
+    }
+    FORM(true, 0xeb, 0x10);                                  /* jmp +0x10 */
+    FORM(true, 0xeb, 0x80);                                  /* jmp -0x80 */
+    FORM(true, 0xe9, 0x00, 0xf0, 0xff, 0xff);                /* jmp -0x1000 */
+    FORM(false, 0xff, 0xe3);                                 /* jmp ebx / rbx */
+    static const uint8_t counts[] = { 0, 1, 3, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 0xff };
+    for (uint8_t r = 4; r < 8; r++) {
+        if (r == 6)
+            continue;
+        uint8_t m = (uint8_t)(0xc0 | (r << 3));
+        for (size_t i = 0; i < sizeof(counts); i++) {
+            FORM(true, 0xc0, (uint8_t)(m | 1), counts[i]);              /* op cl, n */
+            FORM(true, 0x66, 0xc1, (uint8_t)(m | 2), counts[i]);        /* op dx, n */
+            FORM(true, 0xc1, (uint8_t)(m | 3), counts[i]);              /* op ebx, n */
+            if (long64)
+                FORM(true, 0x49, 0xc1, (uint8_t)(m | 1), counts[i]);    /* op r9, n */
+        }
+        FORM(true, 0xd0, (uint8_t)(m | 3));                  /* op bl, 1 */
+        FORM(true, 0x66, 0xd1, (uint8_t)(m | 3));            /* op bx, 1 */
+        FORM(true, 0xd2, (uint8_t)(m | 2));                  /* op dl, cl */
+        FORM(true, 0xd2, (uint8_t)(m | 1));                  /* op cl, cl */
+        FORM(true, 0x66, 0xd3, (uint8_t)(m | 2));            /* op dx, cl */
+        FORM(true, 0xd3, (uint8_t)(m | 0));                  /* op eax, cl */
+        FORM(true, 0xd3, (uint8_t)(m | 1));                  /* op ecx, cl */
+        FORM(false, 0xd2, (uint8_t)(m | 4));                 /* op ah, cl */
+        FORM(false, 0xd3, (uint8_t)(0x40 | (r << 3) | 6), 0x04);   /* op dword [esi+4], cl */
+        if (long64) {
+            FORM(true, 0x48, 0xd3, (uint8_t)(m | 2));        /* op rdx, cl */
+            FORM(true, 0x49, 0xd3, (uint8_t)(m | 1));        /* op r9, cl */
+            FORM(true, 0x48, 0xd1, (uint8_t)(m | 1));        /* op rcx, 1 */
+            FORM(true, 0x40, 0xd0, (uint8_t)(m | 6));        /* op sil, 1 */
+        }
+    }
+}
+
+START_TEST(test_fast_mem_prot32)
+{
+    mode_prot32();
+    mem_forms(0);
+    mem_forms(0x36);   /* SS: the same flat segment */
+}
+END_TEST
+
+START_TEST(test_fast_mem_long64)
+{
+    mode_long64();
+    mem_forms(0);
+    addr32_garbage = true;
+    mem_forms(0x67);
+    addr32_garbage = false;
+    /* FS with a base: not the flat 64-bit addressing forms */
+    x86_set_seg_cache(cpu, R_FS, 0x10, 8, 0xffffffff, 0xc093);
+    mem_forms(0x64);
+}
+END_TEST
+
+START_TEST(test_fast_cc)
+{
+    mode_prot32();
+    cc_and_shift_forms();
+    mode_long64();
+    cc_and_shift_forms();
+}
+END_TEST
 
 START_TEST(test_fast_prot32)
 {
@@ -317,6 +576,9 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_fast_prot32);
     tcase_add_test(tc, test_fast_long64);
+    tcase_add_test(tc, test_fast_mem_prot32);
+    tcase_add_test(tc, test_fast_mem_long64);
+    tcase_add_test(tc, test_fast_cc);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

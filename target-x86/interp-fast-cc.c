@@ -1,0 +1,156 @@
+/*
+ * Specialised handlers by condition code: Jcc (rel8/rel32, 32- and 64-bit
+ * operand size), CMOVcc r32/r64, r and SETcc r8, one per condition so that
+ * the condition is no run-time switch; also JMP rel. The commonest lazy
+ * flag states (SUB/CMP, logic ops) are evaluated here directly, the others
+ * by the generic handler (cc_condition, cc.h).
+ */
+#include "target-x86/interp-fast.h"
+
+/*
+ * Condition `cond` (a constant 0..15) as cc_condition computes it, or -1
+ * where the caller is to take the generic handler (flags in rflags, O, P,
+ * the ordered conditions after anything but SUB/CMP or a logic op): no
+ * call here, so the handlers need no stack frame. Values of any size are
+ * moved to the top of 64 bits, so one 64-bit compare serves all four
+ * sizes. Every lazy kind takes ZF and SF from dst; after SUB, dst = a - b
+ * and src = b; after a logic op CF = OF = 0.
+ */
+FAST_INLINE int fast_cond(X86CPU *cpu, unsigned cond)
+{
+    unsigned op = cpu->cc.op, neg = cond & 1, group = cond >> 1;
+    static const uint8_t top_shift[4] = { 56, 48, 32, 0 };   /* 64 - bits, by size index */
+    unsigned shift = top_shift[(op - 1) & 3];
+    uint64_t d = cpu->cc.dst << shift;
+    if (op - 1u >= CC_OP_NB - 1u || group == 0 || group == 5)
+        return -1;                                          /* rflags; O, P */
+    if (group == 2)
+        return (d == 0) ^ neg;                              /* E */
+    if (group == 4)
+        return ((int64_t)d < 0) ^ neg;                      /* S */
+    if (op - CC_OP_SUB < 4) {                               /* the commonest: CMP */
+        uint64_t b = cpu->cc.src << shift, a = d + b;
+        switch (group) {
+        case 1: return (a < b) ^ neg;                       /* B */
+        case 3: return (a <= b) ^ neg;                      /* BE */
+        case 6: return ((int64_t)a < (int64_t)b) ^ neg;     /* L */
+        default: return ((int64_t)a <= (int64_t)b) ^ neg;   /* LE */
+        }
+    }
+    if (op - CC_OP_LOGIC >= 4)
+        return -1;
+    switch (group) {
+    case 1: return neg;                                     /* B: CF = 0 */
+    case 3: return (d == 0) ^ neg;                          /* BE: ZF */
+    case 6: return ((int64_t)d < 0) ^ neg;                  /* L: SF != OF = 0 */
+    default: return (d == 0 || (int64_t)d < 0) ^ neg;       /* LE */
+    }
+}
+
+static inline bool canonical(uint64_t a)
+{
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+/* A near branch to rip + imm (as checked_target in interp-branch.c). */
+FAST_INLINE void jump64(X86CPU *cpu, const X86Insn *insn)
+{
+    uint64_t target = cpu->rip + insn->imm;
+    if (__builtin_expect(!canonical(target), 0))
+        x86_raise_exception_err(cpu, EXCP_GP, 0);
+    cpu->rip = target;
+}
+
+FAST_INLINE void jump32(X86CPU *cpu, const X86Insn *insn)
+{
+    uint64_t target = (cpu->rip + insn->imm) & 0xffffffffull;
+    if (__builtin_expect(target > cpu->seg[R_CS].limit, 0))
+        x86_raise_exception_err(cpu, EXCP_GP, 0);
+    cpu->rip = target;
+}
+
+/* CMOVcc r, r at 32/64 bits: a 32-bit destination is zero-extended
+ * whether the condition holds or not. */
+FAST_INLINE void fast_cmov(X86CPU *cpu, const X86Insn *insn, unsigned cond, unsigned size)
+{
+    int c = fast_cond(cpu, cond);
+    if (__builtin_expect(c < 0, 0)) {
+        fast_fallback(cpu, insn);
+        return;
+    }
+    uint64_t *d = fast_reg(cpu, insn->opfast[0]);
+    uint64_t v = c ? *fast_reg(cpu, insn->opfast[1]) : *d;
+    *d = size == 4 ? (uint32_t)v : v;
+}
+
+/* SETcc r8 (a low byte: opfast excludes AH..BH) */
+FAST_INLINE void fast_setcc(X86CPU *cpu, const X86Insn *insn, unsigned cond)
+{
+    int c = fast_cond(cpu, cond);
+    if (__builtin_expect(c < 0, 0)) {
+        fast_fallback(cpu, insn);
+        return;
+    }
+    uint64_t *d = fast_reg(cpu, insn->opfast[0]);
+    *d = (*d & ~0xffull) | (unsigned)c;
+}
+
+/* Jcc: `jump` is jump64 or jump32 */
+#define FAST_JCC(cpu, insn, cond, jump) do {                                                     \
+        int c_ = fast_cond(cpu, cond);                                                            \
+        if (__builtin_expect(c_ < 0, 0))                                                          \
+            fast_fallback(cpu, insn);                                                             \
+        else if (c_)                                                                              \
+            jump(cpu, insn);                                                                      \
+    } while (0)
+
+#define CC_FNS(cc)                                                                                \
+    static void f_jcc64_##cc(X86CPU *cpu, const X86Insn *insn) { FAST_JCC(cpu, insn, cc, jump64); } \
+    static void f_jcc32_##cc(X86CPU *cpu, const X86Insn *insn) { FAST_JCC(cpu, insn, cc, jump32); } \
+    static void f_cmov32_##cc(X86CPU *cpu, const X86Insn *insn) { fast_cmov(cpu, insn, cc, 4); } \
+    static void f_cmov64_##cc(X86CPU *cpu, const X86Insn *insn) { fast_cmov(cpu, insn, cc, 8); } \
+    static void f_setcc_##cc(X86CPU *cpu, const X86Insn *insn) { fast_setcc(cpu, insn, cc); }
+
+CC_FNS(0) CC_FNS(1) CC_FNS(2) CC_FNS(3) CC_FNS(4) CC_FNS(5) CC_FNS(6) CC_FNS(7)
+CC_FNS(8) CC_FNS(9) CC_FNS(10) CC_FNS(11) CC_FNS(12) CC_FNS(13) CC_FNS(14) CC_FNS(15)
+
+#define BY_CC(p) { p##0, p##1, p##2, p##3, p##4, p##5, p##6, p##7, p##8, p##9, p##10, p##11,    \
+                   p##12, p##13, p##14, p##15 }
+
+static const X86Handler jcc64[16] = BY_CC(f_jcc64_);
+static const X86Handler jcc32[16] = BY_CC(f_jcc32_);
+static const X86Handler cmov[2][16] = { BY_CC(f_cmov32_), BY_CC(f_cmov64_) };
+static const X86Handler setcc[16] = BY_CC(f_setcc_);
+
+static void f_jmp_64(X86CPU *cpu, const X86Insn *insn)
+{
+    jump64(cpu, insn);
+}
+
+static void f_jmp_32(X86CPU *cpu, const X86Insn *insn)
+{
+    jump32(cpu, insn);
+}
+
+X86Handler interp_fast_cc_handler(const X86Insn *insn)
+{
+    const X86InsnRow *row = insn->row;
+    X86Handler h = row->handler;
+    unsigned cond = insn->opcode & 15, size = insn->opsize;
+    if (h == h_jcc || (h == h_jmp && row->op[0].kind == OPK_J)) {
+        /* 64-bit operand size: 64-bit mode; 32: a 32-bit code segment */
+        if (size == 8)
+            return h == h_jcc ? jcc64[cond] : f_jmp_64;
+        if (size == 4)
+            return h == h_jcc ? jcc32[cond] : f_jmp_32;
+        return NULL;
+    }
+    if (row->nops != 2 && !(h == h_setcc && row->nops == 1))
+        return NULL;
+    if (h == h_cmovcc && (size == 4 || size == 8) && is_reg(insn->opfast[0]) &&
+        is_reg(insn->opfast[1]))
+        return cmov[size == 8][cond];
+    if (h == h_setcc && is_reg(insn->opfast[0]) && insn->opsz[0] == 1)
+        return setcc[cond];
+    return NULL;
+}
