@@ -58,11 +58,6 @@ BlockCache *block_cache_get(uint64_t features)
     return cache;
 }
 
-Block *block_cache_scratch(BlockCache *c)
-{
-    return (Block *)c->scratch;
-}
-
 Block *block_cache_commit(BlockCache *c, const Block *s, const uint8_t *host)
 {
     size_t head = sizeof(Block) + s->ninsns * sizeof(ExecInsn);

@@ -62,7 +62,10 @@ typedef struct BlockCache {
 /* This thread's cache, emptied if it was filled under other CPUID features. */
 BlockCache *block_cache_get(uint64_t features);
 /* A scratch block with room for BLOCK_MAX_INSNS instructions, to decode into. */
-Block *block_cache_scratch(BlockCache *c);
+static inline Block *block_cache_scratch(BlockCache *c)
+{
+    return (Block *)c->scratch;
+}
 /* Copy the scratch block (ninsns >= 1, nbytes set) into the cache, with its
  * code bytes from `host`; returns the cached copy. */
 Block *block_cache_commit(BlockCache *c, const Block *scratch, const uint8_t *host);
