@@ -11,6 +11,8 @@ import subprocess
 import sys
 import tempfile
 
+from cli_common import error_line_problems, spin_rom
+
 
 def run(vessel, args, device):
     env = dict(os.environ, VESSEL_KVM_DEVICE=device)
@@ -21,18 +23,7 @@ def run(vessel, args, device):
 
 def check(name, vessel, args, device, needles):
     code, out, err = run(vessel, args, device)
-    lines = [l for l in err.splitlines() if l.strip()]
-    problems = []
-    if code != 1:
-        problems.append(f"exit status {code}, expected 1")
-    if len(lines) != 1:
-        problems.append(f"{len(lines)} stderr lines, expected 1: {err!r}")
-    elif not lines[0].startswith("vessel: "):
-        problems.append(f"error line does not start with 'vessel: ': {lines[0]!r}")
-    else:
-        for n in needles:
-            if n.lower() not in lines[0].lower():
-                problems.append(f"error line lacks {n!r}: {lines[0]!r}")
+    lines, problems = error_line_problems(code, err, needles)
     if out:
         problems.append(f"unexpected guest output {out[:100]!r}")
     if problems:
@@ -46,10 +37,7 @@ def main():
     vessel, built = sys.argv[1], sys.argv[2] == "yes"
     tmp = tempfile.mkdtemp(prefix="vessel-cli-kvm-")
     rom = os.path.join(tmp, "spin.rom")
-    img = bytearray(64 * 1024)
-    img[0xfff0:0xfff2] = b"\xeb\xfe"  # jmp $
-    with open(rom, "wb") as f:
-        f.write(img)
+    spin_rom(rom)
     base = ["-bios", rom, "-nographic"]
     missing = os.path.join(tmp, "no-such-kvm")
     ok = True

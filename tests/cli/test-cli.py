@@ -6,6 +6,8 @@ import subprocess
 import sys
 import tempfile
 
+from cli_common import error_line_problems, spin_rom
+
 VESSEL = sys.argv[1]
 failures = []
 passed = 0
@@ -24,16 +26,7 @@ def expect_error(name, args, needle):
     except subprocess.TimeoutExpired:
         failures.append(f"{name}: timed out (expected an error)")
         return
-    lines = [l for l in err.splitlines() if l.strip()]
-    problems = []
-    if code != 1:
-        problems.append(f"exit status {code}, expected 1")
-    if len(lines) != 1:
-        problems.append(f"{len(lines)} stderr lines, expected 1: {err!r}")
-    elif not lines[0].startswith("vessel: "):
-        problems.append(f"error line does not start with 'vessel: ': {lines[0]!r}")
-    elif needle.lower() not in lines[0].lower():
-        problems.append(f"error line lacks {needle!r}: {lines[0]!r}")
+    lines, problems = error_line_problems(code, err, [needle])
     if problems:
         failures.append(f"{name} {args}: " + "; ".join(problems))
     else:
@@ -49,14 +42,6 @@ def expect_ok(name, args, needle):
     else:
         passed += 1
         print(f"ok   {name}")
-
-
-def spin_rom(path):
-    """A 64 KiB ROM whose reset vector jumps to itself: a guest that never ends."""
-    img = bytearray(64 * 1024)
-    img[0xfff0:0xfff2] = b"\xeb\xfe"  # jmp $
-    with open(path, "wb") as f:
-        f.write(img)
 
 
 def expect_stops(name, rom, how):

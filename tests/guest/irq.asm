@@ -4,6 +4,7 @@
 ; mode and 32-bit protected mode.  Needs the PIC, the UART's interrupt output and the local
 ; APIC in virtual-wire mode (LVT LINT0 = ExtINT, programmed at 0xFEE00000).
 %include "rom.inc"
+%include "pic.inc"
 
 IRQ_VEC   equ 0x24                  ; PIC1 base 0x20 + IRQ4
 irq_count equ scratch_vars + 0x00
@@ -25,24 +26,7 @@ main:
         mov dword [0xFEE00350], 0x700       ; LVT LINT0: ExtINT, unmasked
         PROT32_TO_REAL
         ; PIC1: vectors 0x20-0x27, only IRQ4 unmasked; PIC2: vectors 0x28-0x2F, all masked
-        mov al, 0x11
-        out 0x20, al
-        out 0xA0, al
-        mov al, 0x20
-        out 0x21, al
-        mov al, 0x28
-        out 0xA1, al
-        mov al, 0x04
-        out 0x21, al
-        mov al, 0x02
-        out 0xA1, al
-        mov al, 0x01
-        out 0x21, al
-        out 0xA1, al
-        mov al, 0xEF
-        out 0x21, al
-        mov al, 0xFF
-        out 0xA1, al
+        PIC_INIT 0xEF
         mov dx, COM1 + 4
         mov al, 0x0B                ; DTR RTS OUT2 (OUT2 gates the IRQ line on a PC)
         out dx, al

@@ -4,6 +4,7 @@
 ; a local APIC register read (MMIO), the switch real -> protected -> long mode, and power-off
 ; through isa-debug-exit.  The timer is only counted (at least 3 ticks), never timed.
 %include "rom.inc"
+%include "pic.inc"
 
 TIMER_VEC equ 0x20                  ; PIC1 base 0x20 + IRQ0
 ticks     equ scratch_vars + 0x00
@@ -27,24 +28,7 @@ main:
         PUTC al
         NL
         ; PIC1: vectors 0x20-0x27, only IRQ0 unmasked; PIC2 all masked
-        mov al, 0x11
-        out 0x20, al
-        out 0xA0, al
-        mov al, 0x20
-        out 0x21, al
-        mov al, 0x28
-        out 0xA1, al
-        mov al, 0x04
-        out 0x21, al
-        mov al, 0x02
-        out 0xA1, al
-        mov al, 0x01
-        out 0x21, al
-        out 0xA1, al
-        mov al, 0xFE
-        out 0x21, al
-        mov al, 0xFF
-        out 0xA1, al
+        PIC_INIT 0xFE
         in al, 0x21                 ; port read back
         PRINT "pic mask: "
         H8 al

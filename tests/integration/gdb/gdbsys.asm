@@ -6,6 +6,7 @@
 ;   0 int_bp  1 after_int  2 int_handler  3 ud_insn  4 ud_handler  5 irq_bp
 ;   6 irq_handler  7 hlt_bp  8 after_hlt  9 watch_slot
 %include "rom.inc"
+%include "pic.inc"
 
 IRQ_VEC    equ 0x24                 ; PIC1 base 0x20 + IRQ4 (COM1)
 irq_count  equ scratch_vars + 0x00
@@ -23,24 +24,7 @@ main:
         mov dword [0xFEE000F0], 0x1FF
         mov dword [0xFEE00350], 0x700
         ; PIC1: vectors 0x20-0x27, only IRQ4 unmasked; PIC2 masked
-        mov al, 0x11
-        out 0x20, al
-        out 0xA0, al
-        mov al, 0x20
-        out 0x21, al
-        mov al, 0x28
-        out 0xA1, al
-        mov al, 0x04
-        out 0x21, al
-        mov al, 0x02
-        out 0xA1, al
-        mov al, 0x01
-        out 0x21, al
-        out 0xA1, al
-        mov al, 0xEF
-        out 0x21, al
-        mov al, 0xFF
-        out 0xA1, al
+        PIC_INIT 0xEF
         mov dx, COM1 + 4
         mov al, 0x0B                ; DTR RTS OUT2
         out dx, al
