@@ -302,6 +302,9 @@ void x86_deliver_exception(X86CPU *cpu);
 /* At an instruction boundary: take a pending INIT/SIPI/NMI/INTR if allowed.
  * Returns true if an event was delivered. */
 bool x86_handle_interrupts(X86CPU *cpu);
+/* INTA: the vector the interrupt controllers hand out (they are device
+ * state: taken under the big lock), or -1 (none, or no controller). */
+int x86_acknowledge_intr(X86CPU *cpu);
 
 /* ---- segmentation (seg.c) ---- */
 /* MOV/POP to a segment register (not CS), with every protected-mode check. */

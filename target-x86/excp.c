@@ -450,9 +450,10 @@ static bool handle_init_sipi(X86CPU *cpu, unsigned req)
     return false;
 }
 
-/* INTA: the interrupt controllers are device state, under the big lock. */
-static int acknowledge_intr(X86CPU *cpu)
+int x86_acknowledge_intr(X86CPU *cpu)
 {
+    if (!cpu->intr_ack)
+        return -1;
     bool locked = big_lock_held();
     if (!locked)
         big_lock();
@@ -476,7 +477,7 @@ bool x86_handle_interrupts(X86CPU *cpu)
         return true;
     }
     if ((req & CPU_INTERRUPT_HARD) && (x86_get_rflags(cpu) & IF_MASK) && cpu->intr_ack) {
-        int vec = acknowledge_intr(cpu);
+        int vec = x86_acknowledge_intr(cpu);
         if (vec < 0)
             return false;
         log_mask(LOG_INT, "cpu%d: interrupt %#x rip=%#llx\n", cpu->index, vec,

@@ -20,15 +20,9 @@
 
 static inline int mmu_index(X86CPU *cpu, bool implicit_supervisor)
 {
-    if (!(cpu->cr0 & CR0_PG))
-        return MMU_PHYS_IDX;
-    if (implicit_supervisor)
+    if (implicit_supervisor && (cpu->cr0 & CR0_PG))
         return MMU_KSMAP_IDX;
-    if (cpu->cpl == 3)
-        return MMU_USER_IDX;
-    if ((cpu->cr4 & CR4_SMAP) && (cpu->rflags & AC_MASK))
-        return MMU_KNOSMAP_IDX;
-    return MMU_KSMAP_IDX;
+    return x86_data_mmu_idx(cpu);
 }
 
 int x86_mmu_index(X86CPU *cpu, bool implicit_supervisor)

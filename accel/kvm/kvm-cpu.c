@@ -188,20 +188,6 @@ static bool halt_ends(X86CPU *cpu)
            ((req & CPU_INTERRUPT_HARD) && (cpu->rflags & IF_MASK));
 }
 
-/* INTA to our interrupt controllers (device state: big lock). */
-static int acknowledge_intr(X86CPU *cpu)
-{
-    if (!cpu->intr_ack)
-        return -1;
-    bool locked = big_lock_held();
-    if (!locked)
-        big_lock();
-    int vec = cpu->intr_ack(cpu->intr_opaque);
-    if (!locked)
-        big_unlock();
-    return vec;
-}
-
 static void inject_events(KVMCpu *kc)
 {
     X86CPU *cpu = kc->cpu;
@@ -216,7 +202,7 @@ static void inject_events(KVMCpu *kc)
         run->request_interrupt_window = 1;
         return;
     }
-    int vec = acknowledge_intr(cpu);
+    int vec = x86_acknowledge_intr(cpu);
     if (vec < 0)
         return;
     log_mask(LOG_INT, "cpu%d: interrupt %#x (kvm)\n", cpu->index, vec & 0xff);
