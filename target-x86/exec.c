@@ -513,21 +513,6 @@ static __attribute__((noinline)) Block *block_build(X86CPU *cpu, BlockCache *c, 
     return block_cache_commit(c, s, host);
 }
 
-/*
- * Trust in cached blocks (block_hit): bytes compared in the current epoch
- * are not compared again. The epoch ends (c->epoch++) whenever code
- * may have changed unseen:
- *  - a run enters a code page that is not one of the two hooked ones
- *    (cpu->code_pages: this vCPU's stores into those end the run, with
- *    cpu->run_break, so the next run starts a new epoch);
- *  - the thread runs another vCPU than before (tests, tools);
- *  - a run starts after anything but a plain end of budget (events,
- *    non-simple instructions such as the serializing ones, the full path,
- *    faults): other vCPUs and DMA write code, and the x86 rule for
- *    cross-modifying code is that the executing processor serializes
- *    before running it.
- */
-
 /* A fault (longjmp) at cpu->insn_start_rip: count the instructions of the
  * block being run (c->running: cpu->icount counts its instructions when it
  * ends) that completed before it. */
@@ -544,6 +529,21 @@ static void exec_fault_icount(X86CPU *cpu, BlockCache *c)
         }
     }
 }
+
+/*
+ * Trust in cached blocks (block_hit): bytes compared in the current epoch
+ * are not compared again. The epoch ends (c->epoch++) whenever code
+ * may have changed unseen:
+ *  - a run enters a code page that is not one of the two hooked ones
+ *    (cpu->code_pages: this vCPU's stores into those end the run, with
+ *    cpu->run_break, so the next run starts a new epoch);
+ *  - the thread runs another vCPU than before (tests, tools);
+ *  - a run starts after anything but a plain end of budget (events,
+ *    non-simple instructions such as the serializing ones, the full path,
+ *    faults): other vCPUs and DMA write code, and the x86 rule for
+ *    cross-modifying code is that the executing processor serializes
+ *    before running it.
+ */
 static inline void enter_code_page(X86CPU *cpu, BlockCache *c, const uint8_t *host, unsigned off)
 {
     uintptr_t page = host ? (uintptr_t)host - off : 0;
@@ -578,9 +578,11 @@ static inline void run_blocks(X86CPU *cpu, BlockCache *c, uint64_t features, uin
     cpu->run_break = false;
     x86_fast_mem_setup(cpu);   /* simple instructions change nothing it depends on */
     enter_code_page(cpu, c, host, (unsigned)((lin_base + pc) & ~TARGET_PAGE_MASK));
+    /* prev: the cached block run before (never the scratch block, which is
+     * run once and neither chains nor is chained to) */
     Block *prev = NULL, *b;
     for (;;) {
-        if (prev && prev->pc == pc && prev != block_cache_scratch(c)) {
+        if (prev && prev->pc == pc) {
             b = prev;   /* a loop onto itself: same bytes, same host, still trusted */
         } else {
             b = prev ? prev->chain : NULL;
@@ -593,7 +595,7 @@ static inline void run_blocks(X86CPU *cpu, BlockCache *c, uint64_t features, uin
                     prev = NULL;   /* it was dropped with everything else */
             }
             if (prev && b != block_cache_scratch(c))
-                prev->chain = b;   /* (never the scratch block: it is run once) */
+                prev->chain = b;
         }
         /* the last instruction to run: the block's, or where the budget ends */
         const ExecInsn *x = b->insns;
@@ -611,7 +613,7 @@ static inline void run_blocks(X86CPU *cpu, BlockCache *c, uint64_t features, uin
         }
         cpu->icount += (uint64_t)(x - b->insns) + 1;
         c->running = NULL;
-        prev = b;
+        prev = b != block_cache_scratch(c) ? b : NULL;
         if (!x->simple || cpu->run_break ||
             atomic_load_explicit(&cpu->interrupt_request, memory_order_relaxed))
             return;   /* back to run_loop's checks at this boundary */

@@ -849,6 +849,72 @@ START_TEST(test_self_modifying_code)
 }
 END_TEST
 
+/* ---- the block cache: code across pages, code written from other pages ---- */
+
+/* Emit little-endian bytes at guest address *at. */
+static void emit(uint32_t *at, const uint8_t *b, size_t n)
+{
+    memcpy(tm_ram.ram + *at, b, n);
+    *at += (uint32_t)n;
+}
+
+static void emit_call(uint32_t *at, uint32_t target)
+{
+    uint32_t rel = target - (*at + 5);
+    uint8_t b[5] = { 0xe8, (uint8_t)rel, (uint8_t)(rel >> 8), (uint8_t)(rel >> 16), (uint8_t)(rel >> 24) };
+    emit(at, b, sizeof(b));
+}
+
+START_TEST(test_block_cache_pages)
+{
+    mode_prot32();
+    /* a loop whose body has an instruction straddling 0x3000 (it is run
+     * without being cached, each time) */
+    static const uint8_t straddle[] = {
+        0xb9, 100, 0, 0, 0,                /* 2ff0: mov ecx,100 */
+        0x31, 0xdb,                        /* 2ff5: xor ebx,ebx */
+        0x90, 0x90, 0x90, 0x90, 0x90, 0x90,/* 2ff7: L: nop x6 */
+        0xb8, 0x04, 0x03, 0x02, 0x01,      /* 2ffd: mov eax,0x01020304 (to 3002) */
+        0x01, 0xc3,                        /* 3002: add ebx,eax */
+        0xe2, 0xf1,                        /* 3004: loop L */
+        0xf4,                              /* 3006: hlt */
+    };
+    memcpy(tm_ram.ram + 0x2ff0, straddle, sizeof(straddle));
+    cpu->rip = 0x2ff0;
+    cpu->regs[R_ESP] = STACK;
+    ck_assert_int_eq(x86_cpu_exec(cpu, 1000000), EXEC_HALTED);
+    ck_assert_uint_eq((uint32_t)cpu->regs[R_EBX], (uint32_t)(100u * 0x01020304u));
+
+    /* F at 0x6000 returns an immediate that the loop at 0x5000 rewrites
+     * after each call, with G (0x9000) called in between or not: the
+     * store hits a code page that is hooked (the run ends) or one that is
+     * not (the next entry into F compares the bytes) */
+    for (int with_g = 0; with_g < 2; with_g++) {
+        static const uint8_t f[] = { 0xb8, 1, 0, 0, 0, 0xc3 };   /* mov eax,1; ret */
+        static const uint8_t g[] = { 0x90, 0xc3 };               /* nop; ret */
+        memcpy(tm_ram.ram + 0x6000, f, sizeof(f));
+        memcpy(tm_ram.ram + 0x9000, g, sizeof(g));
+        uint32_t at = 0x5000;
+        static const uint8_t head[] = { 0x31, 0xdb, 0xb9, 4, 0, 0, 0 };   /* xor ebx,ebx; mov ecx,4 */
+        emit(&at, head, sizeof(head));
+        uint32_t loop = at;
+        emit_call(&at, 0x6000);
+        static const uint8_t add[] = { 0x01, 0xc3, 0x83, 0x05, 0x01, 0x60, 0, 0, 0x10 };
+        emit(&at, add, sizeof(add));                     /* add ebx,eax; add dword [0x6001],16 */
+        if (with_g)
+            emit_call(&at, 0x9000);
+        uint8_t tail[] = { 0xe2, (uint8_t)(loop - (at + 2)), 0xf4 };   /* loop; hlt */
+        emit(&at, tail, sizeof(tail));
+        cpu->rip = 0x5000;
+        cpu->halted = false;
+        cpu->regs[R_ESP] = STACK;
+        ck_assert_int_eq(x86_cpu_exec(cpu, 1000000), EXEC_HALTED);
+        ck_assert_msg((uint32_t)cpu->regs[R_EBX] == 1 + 17 + 33 + 49, "with_g %d: ebx %u", with_g,
+                      (unsigned)(uint32_t)cpu->regs[R_EBX]);
+    }
+}
+END_TEST
+
 /* ---- external interrupts: STI shadow, HLT wake-up ---- */
 
 #define FLAG 0x3000u
@@ -931,6 +997,7 @@ int main(void)
         test_exec_loop, test_external_interrupts, test_moves_and_conversions,
         test_real_mode_segments_and_far, test_fetch_fault_on_page_crossing,
         test_cs_limit_and_length_limit, test_single_step, test_self_modifying_code,
+        test_block_cache_pages,
         test_debug_breakpoints));
     tcase_set_timeout(tc, 60);
     return unit_run_suite(s);
