@@ -11,6 +11,7 @@
 
 #include "core/machine.h"
 #include "core/main-loop.h"
+#include "core/runstate.h"
 #include "target-x86/cpu.h"
 
 static pthread_mutex_t vcpu_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -44,11 +45,34 @@ static bool vcpu_wait_unpaused(void)
     return !atomic_load(&stop_requested);
 }
 
+/* A shutdown, reset or exit request is pending: the main loop acts on it
+ * soon (and stops or pauses the vCPUs); until then no guest code runs. */
+static void vcpu_wait_request_taken(void)
+{
+    pthread_mutex_lock(&vcpu_mutex);
+    if (runstate_shutdown_pending() && !atomic_load(&stop_requested)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 1000000;   /* re-check every millisecond */
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&vcpu_cond, &vcpu_mutex, &ts);
+    }
+    pthread_mutex_unlock(&vcpu_mutex);
+}
+
 static void *vcpu_thread_main(void *opaque)
 {
     VCpuThread *t = opaque;
-    while (vcpu_wait_unpaused())
+    while (vcpu_wait_unpaused()) {
+        if (runstate_shutdown_pending()) {
+            vcpu_wait_request_taken();
+            continue;
+        }
         t->run_slice(t);
+    }
     pthread_mutex_lock(&vcpu_mutex);
     nr_running--;
     pthread_cond_broadcast(&parked_cond);

@@ -34,6 +34,16 @@ static void stop_machine(Machine *m)
     big_lock();
 }
 
+/* runstate's kick: every vCPU leaves guest code at its next instruction
+ * boundary and waits for the main loop (vcpu-thread.c). */
+static Machine *kick_machine;
+
+static void kick_vcpus(void)
+{
+    if (kick_machine && kick_machine->accel)
+        kick_machine->accel->kick_all(kick_machine);
+}
+
 static void reset_machine(Machine *m)
 {
     stop_machine(m);
@@ -120,6 +130,8 @@ int main(int argc, char **argv)
     if (cfg.gdb && !gdbstub_start(m, cfg.gdb, &gdb_err))
         die(gdb_err);
     clock_virtual_start();
+    kick_machine = m;
+    runstate_set_vcpu_kick(kick_vcpus);
     m->accel->start_vcpus(m);
     int status = 0;
     for (;;) {

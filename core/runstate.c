@@ -13,6 +13,12 @@ bool runstate_no_shutdown;
 
 static atomic_int pending_cause;
 static atomic_int exit_status;
+static void (*vcpu_kick)(void);
+
+void runstate_set_vcpu_kick(void (*kick)(void))
+{
+    vcpu_kick = kick;
+}
 
 void runstate_request_shutdown(ShutdownCause cause)
 {
@@ -23,8 +29,11 @@ void runstate_request_shutdown(ShutdownCause cause)
         atomic_store(&pending_cause, (int)cause);
     if (cause == SHUTDOWN_ERROR)
         atomic_store(&exit_status, 1);
-    if (cause != SHUTDOWN_HOST_SIGNAL)
+    if (cause != SHUTDOWN_HOST_SIGNAL) {
+        if (vcpu_kick)
+            vcpu_kick();
         main_loop_wakeup();
+    }
 }
 
 void runstate_request_reset(void)

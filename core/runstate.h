@@ -26,6 +26,10 @@ void runstate_request_exit(int status);
 /* The pending request, consumed by the main loop. */
 ShutdownCause runstate_take_request(void);
 bool runstate_shutdown_pending(void);
+/* Called on every request but a host signal's, so that the vCPUs stop at
+ * once (the guest runs nothing after the write that asked for a reset or
+ * an exit); set by main.c to the accelerator's kick. */
+void runstate_set_vcpu_kick(void (*kick)(void));
 int runstate_exit_status(void);
 
 extern bool runstate_no_reboot;    /* -no-reboot: reset requests exit */
