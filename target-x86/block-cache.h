@@ -21,15 +21,28 @@ typedef struct ExecInsn {
     X86Handler handler;      /* the row's, a specialised one, or the bus-lock wrapper */
     uint64_t next_rip;       /* pc + len, wrapped to the mode's width */
     bool simple;             /* may continue a run (exec.c: simple_handlers) */
+    uint8_t ordinal;         /* guest instructions before it in its block */
+    uint8_t span;            /* guest instructions it runs: 1, or 2 when fused */
     X86Insn insn;
 } ExecInsn;
+
+/*
+ * Fuse `a` with the Jcc `b` that follows it, if `a` is CMP, TEST or SUB of
+ * a register with a register or an immediate (32/64-bit) and b a 64-bit
+ * mode Jcc of a condition other than O/NO/P/NP (interp-fast-cc.c): a's
+ * handler then runs both (b's offset in a->insn.imm2, b's address in
+ * a->insn.disp, both unused by those forms), a->next_rip becomes b's and
+ * a->span 2. Returns whether it did.
+ */
+bool interp_fuse_jcc(ExecInsn *a, const ExecInsn *b);
 
 #define BLOCK_MAX_INSNS 32
 
 typedef struct Block {
     uint64_t pc;             /* offset in CS of the first instruction */
     uint8_t mode;            /* code64 | code32 << 1 */
-    uint8_t ninsns;
+    uint8_t ninsns;          /* entries in insns[] */
+    uint8_t nguest;          /* guest instructions they run */
     uint16_t nbytes;         /* code bytes covered, all in one page */
     struct Block *chain;     /* the block that ran after this one last time (a
                               * hint: checked like any other) */

@@ -311,6 +311,8 @@ static bool exec_decode(X86CPU *cpu, ExecInsn *x, uint64_t pc, const uint8_t *ho
     X86Handler fast = interp_fast_handler(&x->insn);
     x->handler = needs_bus_lock(&x->insn) ? locked_handler : fast ? fast : x->insn.row->handler;
     x->simple = is_simple(x->insn.row);
+    x->ordinal = 0;
+    x->span = 1;
     return host && x->insn.len <= avail;
 }
 
@@ -487,7 +489,7 @@ static __attribute__((noinline)) Block *block_build(X86CPU *cpu, BlockCache *c, 
                                                          uint64_t epoch)
 {
     Block *s = block_cache_scratch(c);
-    unsigned n = 0, off = 0;
+    unsigned n = 0, off = 0, guest = 0;
     s->pc = pc;
     s->mode = mode;
     s->checked_epoch = epoch;   /* decoded from the bytes now in memory */
@@ -500,15 +502,22 @@ static __attribute__((noinline)) Block *block_build(X86CPU *cpu, BlockCache *c, 
             if (n > 0)
                 break;
             s->ninsns = 1;
+            s->nguest = 1;
             s->nbytes = 0;
             return s;
         }
-        n++;
         off += x->insn.len;
+        guest++;
+        /* a compare and the conditional branch after it: one entry */
+        if (!(n > 0 && interp_fuse_jcc(&s->insns[n - 1], x))) {
+            x->ordinal = (uint8_t)(guest - 1);
+            n++;
+        }
         if (ends_block(x) || n == BLOCK_MAX_INSNS || x->next_rip != at + x->insn.len)
             break;   /* (the last: ip wrapped at the end of a 16- or 32-bit segment) */
     }
     s->ninsns = (uint8_t)n;
+    s->nguest = (uint8_t)guest;
     s->nbytes = (uint16_t)off;
     return block_cache_commit(c, s, host);
 }
@@ -523,11 +532,27 @@ static void exec_fault_icount(X86CPU *cpu, BlockCache *c)
     if (!b)
         return;
     for (unsigned i = 0; i < b->ninsns; i++) {
-        if (b->insns[i].insn.pc == cpu->insn_start_rip) {
-            cpu->icount += i;
+        const ExecInsn *x = &b->insns[i];
+        if (x->insn.pc == cpu->insn_start_rip) {
+            cpu->icount += x->ordinal;
+            return;
+        }
+        if (x->span == 2 && (uint64_t)x->insn.disp == cpu->insn_start_rip) {
+            cpu->icount += x->ordinal + 1u;   /* the fused branch faulted */
             return;
         }
     }
+}
+
+/* The last entry of b that ends within `room` guest instructions (at least
+ * the first: a fused pair there runs whole, one over the budget). */
+static const ExecInsn *budget_stop(const Block *b, uint64_t room)
+{
+    const ExecInsn *stop = b->insns;
+    for (unsigned i = 1; i < b->ninsns; i++)
+        if (b->insns[i].ordinal + b->insns[i].span <= room)
+            stop = &b->insns[i];
+    return stop;
 }
 
 /*
@@ -597,10 +622,12 @@ static inline void run_blocks(X86CPU *cpu, BlockCache *c, uint64_t features, uin
             if (prev && b != block_cache_scratch(c))
                 prev->chain = b;
         }
-        /* the last instruction to run: the block's, or where the budget ends */
+        /* the last entry to run: the block's, or where the budget ends */
         const ExecInsn *x = b->insns;
         uint64_t room = run_limit - cpu->icount;   /* >= 1 */
-        const ExecInsn *stop = x + (b->ninsns <= room ? b->ninsns : room) - 1;
+        const ExecInsn *stop = x + b->ninsns - 1;
+        if (__builtin_expect(b->nguest > room, 0))
+            stop = budget_stop(b, room);
         c->running = b;   /* icount of a fault inside it: exec_fault_icount */
         for (;;) {
             cpu->insn_start_rip = x->insn.pc;
@@ -611,7 +638,7 @@ static inline void run_blocks(X86CPU *cpu, BlockCache *c, uint64_t features, uin
                 break;
             x++;
         }
-        cpu->icount += (uint64_t)(x - b->insns) + 1;
+        cpu->icount += (uint64_t)x->ordinal + x->span;
         c->running = NULL;
         prev = b != block_cache_scratch(c) ? b : NULL;
         if (!x->simple || cpu->run_break ||

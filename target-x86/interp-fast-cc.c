@@ -3,8 +3,10 @@
  * operand size), CMOVcc r32/r64, r and SETcc r8, one per condition so that
  * the condition is no run-time switch; also JMP rel. The commonest lazy
  * flag states (SUB/CMP, logic ops) are evaluated here directly, the others
- * by the generic handler (cc_condition, cc.h).
+ * by the generic handler (cc_condition, cc.h). Also fused compare-and-
+ * branch entries for the interpreter's blocks (interp_fuse_jcc).
  */
+#include "target-x86/block-cache.h"
 #include "target-x86/interp-fast.h"
 
 /*
@@ -153,4 +155,85 @@ X86Handler interp_fast_cc_handler(const X86Insn *insn)
     if (h == h_setcc && is_reg(insn->opfast[0]) && insn->opsz[0] == 1)
         return setcc[cond];
     return NULL;
+}
+
+/* ---- fused compare-and-branch (block-cache.h, interp_fuse_jcc) ---- */
+
+/*
+ * `kind` (CMP, TEST, SUB) of register operand 0 with a register or the
+ * immediate (form F_RR, F_RI) at `size`, with the flags recorded as the
+ * instruction's own handler does, then the 64-bit Jcc of condition `cond`
+ * (not O/NO/P/NP: fast_cond answers the others after these kinds) whose
+ * offset is in insn->imm2 and address in insn->disp. rip is the Jcc's
+ * next_rip already.
+ */
+FAST_INLINE void fused_jcc(X86CPU *cpu, const X86Insn *insn, int kind, int form, unsigned size,
+                           unsigned cond)
+{
+    uint64_t b = form == F_RR ? *fast_reg(cpu, insn->opfast[1]) : insn->imm;
+    reg_op(cpu, insn, kind, size, b);
+    if (fast_cond(cpu, cond) > 0) {
+        uint64_t target = cpu->rip + insn->imm2;
+        if (__builtin_expect(!canonical(target), 0)) {
+            cpu->insn_start_rip = (uint64_t)insn->disp;   /* the compare is done */
+            x86_raise_exception_err(cpu, EXCP_GP, 0);
+        }
+        cpu->rip = target;
+    }
+}
+
+#define FUSE_SIZES(kind, form, cc)                                                                \
+    static void fz_##kind##_##form##_4_##cc(X86CPU *cpu, const X86Insn *insn)                      \
+    { fused_jcc(cpu, insn, K_##kind, F_##form, 4, cc); }                                          \
+    static void fz_##kind##_##form##_8_##cc(X86CPU *cpu, const X86Insn *insn)                      \
+    { fused_jcc(cpu, insn, K_##kind, F_##form, 8, cc); }
+#define FUSE_CC(cc) FUSE_SIZES(CMP, RR, cc) FUSE_SIZES(CMP, RI, cc) FUSE_SIZES(TEST, RR, cc)     \
+    FUSE_SIZES(TEST, RI, cc) FUSE_SIZES(SUB, RR, cc) FUSE_SIZES(SUB, RI, cc)
+
+/* conditions 2-9, 12-15 (0/1 = O/NO and 10/11 = P/NP are not fused) */
+FUSE_CC(2) FUSE_CC(3) FUSE_CC(4) FUSE_CC(5) FUSE_CC(6) FUSE_CC(7) FUSE_CC(8) FUSE_CC(9)
+FUSE_CC(12) FUSE_CC(13) FUSE_CC(14) FUSE_CC(15)
+
+#define FUSE_ROW(kind, form, size)                                                                \
+    { NULL, NULL, fz_##kind##_##form##_##size##_2, fz_##kind##_##form##_##size##_3,               \
+      fz_##kind##_##form##_##size##_4, fz_##kind##_##form##_##size##_5,                           \
+      fz_##kind##_##form##_##size##_6, fz_##kind##_##form##_##size##_7,                           \
+      fz_##kind##_##form##_##size##_8, fz_##kind##_##form##_##size##_9, NULL, NULL,               \
+      fz_##kind##_##form##_##size##_12, fz_##kind##_##form##_##size##_13,                         \
+      fz_##kind##_##form##_##size##_14, fz_##kind##_##form##_##size##_15 }
+/* [kind: CMP, TEST, SUB][form: RR, RI][size: 4, 8][cond] */
+static const X86Handler fused[3][2][2][16] = {
+    { { FUSE_ROW(CMP, RR, 4), FUSE_ROW(CMP, RR, 8) }, { FUSE_ROW(CMP, RI, 4), FUSE_ROW(CMP, RI, 8) } },
+    { { FUSE_ROW(TEST, RR, 4), FUSE_ROW(TEST, RR, 8) }, { FUSE_ROW(TEST, RI, 4), FUSE_ROW(TEST, RI, 8) } },
+    { { FUSE_ROW(SUB, RR, 4), FUSE_ROW(SUB, RR, 8) }, { FUSE_ROW(SUB, RI, 4), FUSE_ROW(SUB, RI, 8) } },
+};
+
+bool interp_fuse_jcc(ExecInsn *a, const ExecInsn *b)
+{
+    X86Insn *i = &a->insn;
+    const X86Insn *j = &b->insn;
+    X86Handler h = i->row->handler;
+    int kind = h == h_cmp ? 0 : h == h_test ? 1 : h == h_sub ? 2 : -1;
+    if (kind < 0 || a->span != 1 || j->row->handler != h_jcc || j->opsize != 8 ||
+        b->handler != jcc64[j->opcode & 15])
+        return false;
+    if ((i->opsize != 4 && i->opsize != 8) || i->row->nops != 2 || i->is_mem ||
+        !is_reg(i->opfast[0]) || i->opsz[0] != i->opsize)
+        return false;
+    int form;
+    if (is_reg(i->opfast[1]) && i->opsz[1] == i->opsize)
+        form = 0;
+    else if (i->opfast[1] == X86_OPFAST_IMM)
+        form = 1;
+    else
+        return false;
+    X86Handler f = fused[kind][form][i->opsize == 8][j->opcode & 15];
+    if (!f)
+        return false;
+    a->handler = f;
+    a->next_rip = b->next_rip;
+    a->span = 2;
+    i->imm2 = j->imm;
+    i->disp = (int64_t)j->pc;
+    return true;
 }

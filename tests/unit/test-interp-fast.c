@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "target-x86/block-cache.h"
 #include "target-x86/interp.h"
 
 #define DATA 0x3000u
@@ -509,6 +510,96 @@ START_TEST(test_fast_cc)
 }
 END_TEST
 
+/* ---- fused compare-and-branch entries (interp_fuse_jcc) ---- */
+
+static X86Insn decode_at(const uint8_t *code, unsigned n, uint64_t pc)
+{
+    Bytes c = { code, n };
+    X86DecodeMode mode = { .code64 = cpu->code64, .code32 = cpu->code32, .features = ~0ull };
+    X86Insn insn;
+    if (x86_decode(&insn, &mode, fetch, &c, pc) != DEC_OK || insn.len != n)
+        ck_abort_msg("fuse %s: decode", hex(code, n));
+    return insn;
+}
+
+static ExecInsn exec_entry(const X86Insn *insn)
+{
+    ExecInsn x = { .insn = *insn, .next_rip = insn->pc + insn->len, .simple = true, .span = 1 };
+    X86Handler fast = interp_fast_handler(insn);
+    x.handler = fast ? fast : insn->row->handler;
+    return x;
+}
+
+/* `code` then Jcc `cond` (rel8 +0x10): fused iff `expect`, and the fused
+ * entry has the effects of the two generic handlers in a row. */
+static void check_fused(const uint8_t *code, unsigned n, unsigned cond, bool expect)
+{
+    const uint8_t jcc[2] = { (uint8_t)(0x70 + cond), 0x10 };
+    X86Insn a = decode_at(code, n, 0x1000), j = decode_at(jcc, 2, 0x1000 + n);
+    ExecInsn ea = exec_entry(&a), ej = exec_entry(&j);
+    if (interp_fuse_jcc(&ea, &ej) != expect)
+        ck_abort_msg("fuse %s + j%x: %s", hex(code, n), cond, expect ? "not fused" : "fused");
+    if (!expect)
+        return;
+    for (int iter = 0; iter < 200; iter++) {
+        randomize();
+        if (iter & 1)
+            cpu->regs[a.reg & 15] = cpu->regs[a.rm & 15];   /* equal operands */
+        LazyFlags cc = cpu->cc;
+        uint64_t rflags = cpu->rflags;
+        State before, generic, fused;
+        save(&before);
+        cpu->rip = a.pc + a.len;
+        a.row->handler(cpu, &a);
+        cpu->rip = j.pc + j.len;
+        j.row->handler(cpu, &j);
+        save(&generic);
+        memcpy(cpu->regs, before.regs, sizeof(before.regs));
+        cpu->cc = cc;
+        cpu->rflags = rflags;
+        cpu->rip = ea.next_rip;
+        ea.handler(cpu, &ea.insn);
+        save(&fused);
+        if (memcmp(generic.regs, fused.regs, sizeof(generic.regs)) != 0 ||
+            generic.rflags != fused.rflags || generic.rip != fused.rip)
+            ck_abort_msg("fuse %s + j%x: rflags %llx/%llx rip %llx/%llx", hex(code, n), cond,
+                         (unsigned long long)generic.rflags, (unsigned long long)fused.rflags,
+                         (unsigned long long)generic.rip, (unsigned long long)fused.rip);
+    }
+}
+
+START_TEST(test_fused_jcc)
+{
+    mode_long64();
+    static const struct { uint8_t b[7]; unsigned n; bool fuse; } firsts[] = {
+        { { 0x39, 0xc8 }, 2, true },                          /* cmp eax,ecx */
+        { { 0x48, 0x39, 0xc8 }, 3, true },                    /* cmp rax,rcx */
+        { { 0x3b, 0xd3 }, 2, true },                          /* cmp edx,ebx */
+        { { 0x83, 0xf8, 0x80 }, 3, true },                    /* cmp eax,-128 */
+        { { 0x48, 0x83, 0xf9, 0x7f }, 4, true },              /* cmp rcx,127 */
+        { { 0x48, 0x3d, 0x00, 0x00, 0x00, 0x80 }, 6, true },  /* cmp rax,-2^31 */
+        { { 0x85, 0xc8 }, 2, true },                          /* test eax,ecx */
+        { { 0x48, 0x85, 0xd2 }, 3, true },                    /* test rdx,rdx */
+        { { 0xa9, 0x00, 0x00, 0x00, 0x80 }, 5, true },        /* test eax,0x80000000 */
+        { { 0x29, 0xc8 }, 2, true },                          /* sub eax,ecx */
+        { { 0x48, 0x83, 0xe9, 0x01 }, 4, true },              /* sub rcx,1 */
+        { { 0x01, 0xc8 }, 2, false },                         /* add eax,ecx */
+        { { 0x39, 0x06 }, 2, false },                         /* cmp [rsi],eax */
+        { { 0x66, 0x39, 0xc8 }, 3, false },                   /* cmp ax,cx */
+        { { 0x38, 0xc8 }, 2, false },                         /* cmp al,cl */
+    };
+    for (size_t i = 0; i < sizeof(firsts) / sizeof(firsts[0]); i++)
+        for (unsigned cond = 0; cond < 16; cond++) {
+            bool fusable = cond != 0 && cond != 1 && cond != 10 && cond != 11;   /* O, P */
+            check_fused(firsts[i].b, firsts[i].n, cond, firsts[i].fuse && fusable);
+        }
+    /* a Jcc in 32-bit code is not fused */
+    mode_prot32();
+    static const uint8_t cmp32[] = { 0x39, 0xc8 };
+    check_fused(cmp32, sizeof(cmp32), 4, false);
+}
+END_TEST
+
 START_TEST(test_fast_prot32)
 {
     mode_prot32();
@@ -579,6 +670,7 @@ int main(void)
     tcase_add_test(tc, test_fast_mem_prot32);
     tcase_add_test(tc, test_fast_mem_long64);
     tcase_add_test(tc, test_fast_cc);
+    tcase_add_test(tc, test_fused_jcc);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
