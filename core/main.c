@@ -140,6 +140,7 @@ int main(int argc, char **argv)
             break;
     }
     stop_machine(m);
+    runstate_set_vcpu_kick(NULL);   /* the machine goes away below */
     gdbstub_stop();
     chardev_close_all();
     pc_machine_free(m);
