@@ -668,9 +668,9 @@ static inline void run_blocks(X86CPU *cpu, BlockCache *c, uint64_t features, uin
 }
 
 /* Run until cpu->icount reaches `limit`, a halt or an exit request. */
-static __attribute__((noinline)) int run_loop(X86CPU *cpu, uint64_t features, uint64_t limit)
+static __attribute__((noinline)) int run_loop(X86CPU *cpu, BlockCache *c, uint64_t features,
+                                              uint64_t limit)
 {
-    BlockCache *c = block_cache_get(features);
     while (cpu->icount < limit) {
         unsigned req = atomic_load_explicit(&cpu->interrupt_request, memory_order_relaxed);
         if (__builtin_expect(req != 0, 0)) {
@@ -722,5 +722,5 @@ int x86_cpu_exec(X86CPU *cpu, uint64_t max_insns)
         if (cpu->icount < limit)
             limit--;   /* a fault counts as work: no livelock on fault loops */
     }
-    return run_loop(cpu, features, limit);
+    return run_loop(cpu, c, features, limit);
 }

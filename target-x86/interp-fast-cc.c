@@ -49,11 +49,6 @@ FAST_INLINE int fast_cond(X86CPU *cpu, unsigned cond)
     }
 }
 
-static inline bool canonical(uint64_t a)
-{
-    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
-
 /* A near branch to rip + imm (as checked_target in interp-branch.c). */
 FAST_INLINE void jump64(X86CPU *cpu, const X86Insn *insn)
 {

@@ -280,11 +280,6 @@ static X86Handler imul_handler(const X86Insn *insn)
 /* Near calls and the stack with 64-bit operand size (64-bit mode:
  * flat SS, no stack-size wrap). Non-canonical targets, slow memory and
  * watchpoints take the generic handler, which raises the faults. */
-static inline bool canonical(uint64_t a)
-{
-    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
-
 FAST_INLINE uint8_t *stack_host(X86CPU *cpu, uint64_t sp, int access)
 {
     return x86_fast_host_run(cpu, R_SS, sp, 8, access);

@@ -26,6 +26,12 @@ static inline bool is_reg(uint8_t opfast)
     return opfast - 1u < 16u;   /* a plain general register (X86Insn.opfast) */
 }
 
+/* A canonical 64-bit address (near branch targets in 64-bit mode). */
+static inline bool canonical(uint64_t a)
+{
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
 /* The register of an opfast value that is_reg accepted. */
 FAST_INLINE uint64_t *fast_reg(X86CPU *cpu, uint8_t opfast)
 {
