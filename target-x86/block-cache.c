@@ -60,7 +60,7 @@ BlockCache *block_cache_get(uint64_t features)
 
 Block *block_cache_commit(BlockCache *c, const Block *s, const uint8_t *host)
 {
-    size_t head = sizeof(Block) + s->ninsns * sizeof(ExecInsn);
+    size_t head = sizeof(Block) + s->ninsns * sizeof(ExecInsn) + BLOCK_SENTINEL_SIZE;
     size_t size = (head + s->nbytes + 15) & ~(size_t)15;
     if (c->used + size > ARENA_SIZE)
         cache_flush(c, c->features);
@@ -69,7 +69,6 @@ Block *block_cache_commit(BlockCache *c, const Block *s, const uint8_t *host)
     memcpy(b, s, head);
     memcpy((uint8_t *)b + head, host, s->nbytes);
     b->code = (const uint8_t *)b + head;
-    b->chain = NULL;
     *block_cache_slot(c, b->pc) = b;
     return b;
 }

@@ -18,11 +18,17 @@
 
 /* One decoded instruction, ready to run. */
 typedef struct ExecInsn {
-    X86Handler handler;      /* the row's, a specialised one, or the bus-lock wrapper */
+    X86Handler handler;      /* the row's, a specialised one, or the bus-lock wrapper;
+                              * in a cached block its chained form (exec.c) */
     uint64_t next_rip;       /* pc + len, wrapped to the mode's width */
     bool simple;             /* may continue a run (exec.c: simple_handlers) */
     uint8_t ordinal;         /* guest instructions before it in its block */
     uint8_t span;            /* guest instructions it runs: 1, or 2 when fused */
+    uint8_t index;           /* its place in its block's insns[] */
+    /* in a cached block: the block that ran after the chain ended here
+     * last time (exec.c), or NULL; a hint, checked like any other
+     * (block_link, interp-fast.h) */
+    const struct Block *link;
     X86Insn insn;
 } ExecInsn;
 
@@ -36,6 +42,43 @@ typedef struct ExecInsn {
  */
 bool interp_fuse_jcc(ExecInsn *a, const ExecInsn *b);
 
+/*
+ * Chained handlers: in a cached block, each entry's handler runs the
+ * instruction and then tail-calls the next entry's handler, so a block runs
+ * without going back to the loop between instructions (exec.c). A block's
+ * entries are followed by a sentinel (only its handler: chain_end) that
+ * ends the chain. While a chain runs, cpu->rip and cpu->insn_start_rip are
+ * not kept up to date: a chained handler sets them before anything that
+ * may fault or read them (the generic handler, rip-relative addresses,
+ * branches). A chain ends at a taken branch and at the sentinel (in 64-bit
+ * code it may go on into the next block there instead: block_link,
+ * interp-fast.h), after a generic handler that changed rip, touched device
+ * memory (run_break) or is not simple, and whenever cpu->chain_stop is set
+ * after an entry. cpu->rip is then right and cpu->chain_last is the last
+ * entry that ran (cpu->chain_block its block).
+ */
+#define CHAIN_STEP 1u      /* set by the loop: end after one entry */
+#define CHAIN_WRITE 2u     /* a store into a trusted code page (mem-inline.h) */
+
+/* The chained handler of a specialised (interp_fast_handler) or fused
+ * handler, or NULL. */
+X86Handler interp_chain_handler(X86Handler plain);
+
+/* Registration of a pair (interp-fast*.c): a linker section of them, which
+ * interp_chain_handler sorts once and searches. */
+typedef struct ChainPair {
+    X86Handler plain, chained;
+} ChainPair;
+#define CHAIN_PAIR(p, t)                                                                          \
+    static const ChainPair p##_chain_pair __attribute__((used, section("vessel_chain"),            \
+                                                         aligned(sizeof(void *)))) = { p, t };
+
+/* The entry whose insn is `insn` (chained handlers are only given those). */
+static inline const ExecInsn *exec_of(const X86Insn *insn)
+{
+    return (const ExecInsn *)(const void *)((const char *)insn - __builtin_offsetof(ExecInsn, insn));
+}
+
 #define BLOCK_MAX_INSNS 32
 
 typedef struct Block {
@@ -44,18 +87,18 @@ typedef struct Block {
     uint8_t ninsns;          /* entries in insns[] */
     uint8_t nguest;          /* guest instructions they run */
     uint16_t nbytes;         /* code bytes covered, all in one page */
-    struct Block *chain;     /* the block that ran after this one last time (a
-                              * hint: checked like any other) */
     uint64_t checked_epoch;  /* epoch (exec.c) in which the bytes were last compared */
     const uint8_t *checked_host;   /* ... with the guest bytes there */
-    const uint8_t *code;     /* copy of those bytes (after insns[]) */
+    const uint8_t *code;     /* copy of those bytes (after insns[] and the sentinel) */
     ExecInsn insns[];
 } Block;
 
 #define BLOCK_TABLE_BITS 16
 #define BLOCK_TABLE_SIZE (1u << BLOCK_TABLE_BITS)
+/* the sentinel after a block's entries: the handler of insns[ninsns] */
+#define BLOCK_SENTINEL_SIZE 16
 #define BLOCK_SCRATCH_SIZE (sizeof(Block) + BLOCK_MAX_INSNS * sizeof(ExecInsn) + \
-                            BLOCK_MAX_INSNS * X86_MAX_INSN_LEN + 8)
+                            BLOCK_SENTINEL_SIZE + BLOCK_MAX_INSNS * X86_MAX_INSN_LEN + 8)
 
 typedef struct BlockCache {
     Block *table[BLOCK_TABLE_SIZE];
@@ -66,9 +109,7 @@ typedef struct BlockCache {
     /* the interpreter's state for this thread (exec.c) */
     uint64_t epoch;              /* trust epoch */
     bool trust_kept;
-    unsigned code_page_next;
     const void *trust_cpu;
-    const Block *running;
     _Alignas(16) uint8_t scratch[BLOCK_SCRATCH_SIZE];
 } BlockCache;
 
@@ -106,6 +147,12 @@ static inline bool block_code_equal(const uint8_t *a, const uint8_t *b, unsigned
     __builtin_memcpy(&x, a + n - 8, 8);   /* the tail, overlapping */
     __builtin_memcpy(&y, b + n - 8, 8);
     return (diff | (x ^ y)) == 0;
+}
+
+/* The block of an entry. */
+static inline const Block *block_of(const ExecInsn *x)
+{
+    return (const Block *)(const void *)((const char *)(x - x->index) - __builtin_offsetof(Block, insns));
 }
 
 /*

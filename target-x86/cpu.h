@@ -166,6 +166,9 @@ typedef struct LazyFlags {
     uint32_t op;
 } LazyFlags;
 
+/* size of X86CPU.code_pages (a power of two) */
+#define X86_CODE_PAGES 8
+
 typedef struct X86CPU {
     /* architectural state */
     uint64_t regs[16];
@@ -219,11 +222,25 @@ typedef struct X86CPU {
     uint64_t icount;           /* instructions retired */
     int fast_mem_idx;          /* MMU index of the specialised handlers' RAM fast
                                 * path for this run, or -1 (exec.c) */
+    TLBEntry *fast_tlb;        /* its TLB table (tlb.e[fast_mem_idx]), or NULL */
     bool run_break;            /* end the interpreter's run at this instruction:
                                 * device memory touched, or a store into
                                 * code_pages (exec.c, mem-inline.h) */
-    uintptr_t code_pages[2];   /* host code pages whose cached blocks the
-                                * interpreter trusts (0 = none) */
+    uintptr_t code_pages[X86_CODE_PAGES];   /* host code pages whose cached
+                                * blocks the interpreter trusts, direct mapped on
+                                * the page number (0 = none) */
+    uint8_t chain_stop;        /* the interpreter's chained handlers: end the
+                                * chain after this entry (CHAIN_*, block-cache.h) */
+    const void *chain_last;    /* the entry the chain ended at (an ExecInsn) */
+    const void *chain_block;   /* the block running (a Block), or NULL */
+    uint64_t chain_limit;      /* a chain goes on into another block only while
+                                * icount stays within this */
+    /* the JIT (accel/tcg, target-x86/translate*.c) */
+    uintptr_t tcg_tb;          /* the translation block running (set on entry) */
+    uint64_t tcg_icount_limit; /* blocks start only while icount + their size <= this */
+    atomic_uint tcg_exit_request; /* set with every raised event: blocks do not start
+                                   * while it is set (the loop clears it at a block
+                                   * boundary, then looks at interrupt_request) */
 
     /* softmmu */
     CPUTLB tlb;
@@ -357,6 +374,10 @@ void x86_write(X86CPU *cpu, int seg, uint64_t offset, uint64_t val, unsigned siz
 /* Linear-address accesses; `user` false = supervisor (implicit) access. */
 uint64_t x86_read_lin(X86CPU *cpu, uint64_t lin, unsigned size, bool user);
 void x86_write_lin(X86CPU *cpu, uint64_t lin, uint64_t val, unsigned size, bool user);
+/* The JIT's guest-memory slow paths: final linear address, explicit MMU
+ * index; MMIO, code pages (TLB_NOTDIRTY) and gdb watchpoints handled. */
+uint64_t x86_ld_mmu(X86CPU *cpu, uint64_t lin, unsigned size, int mmu_idx);
+void x86_st_mmu(X86CPU *cpu, uint64_t lin, uint64_t val, unsigned size, int mmu_idx);
 /* Instruction fetch of one byte at CS:offset (the decoder's callback). */
 uint8_t x86_fetch_byte(X86CPU *cpu, uint64_t offset);
 /*

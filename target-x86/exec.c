@@ -3,8 +3,9 @@
  * decoded-instruction cache, execute, debug traps (single-step, DR0-DR3),
  * LOCK atomicity between vCPU threads, pending events at instruction
  * boundaries and exception delivery after a longjmp. The fast path runs
- * straight "runs" of simple instructions with the boundary checks done
- * once per run (run_simple); anything unusual takes the full path.
+ * cached blocks of simple instructions as chains of handlers
+ * (block-cache.h), with the boundary checks done between blocks
+ * (run_blocks); anything unusual takes the full path.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -20,6 +21,7 @@
 #include "target-x86/lock-rmw.h"
 #include "target-x86/mem-inline.h"
 #include "target-x86/interp.h"
+#include "target-x86/interp-fast.h"
 
 /* ---- fetch ---- */
 
@@ -90,7 +92,7 @@ static bool needs_bus_lock(const X86Insn *insn)
     return insn->is_mem && (insn->lock || (insn->row->attrs & A_XCHG));
 }
 
-static void release_bus_lock(void)
+void x86_release_bus_lock(void)
 {
     if (holding_insn_lock) {
         holding_insn_lock = false;
@@ -101,13 +103,13 @@ static void release_bus_lock(void)
 
 /* The handler of LOCKed (and XCHG-with-memory) instructions in the cache:
  * the row's handler under the bus lock. */
-static void locked_handler(X86CPU *cpu, const X86Insn *insn)
+void x86_locked_handler(X86CPU *cpu, const X86Insn *insn)
 {
     pthread_mutex_lock(&locked_insn_mutex);
     holding_insn_lock = true;
     x86_lock_rmw_begin();
     insn->row->handler(cpu, insn);
-    release_bus_lock();
+    x86_release_bus_lock();
 }
 
 /* ---- the loop ---- */
@@ -161,7 +163,7 @@ typedef struct DecodeCacheEntry {
     uint8_t mode;                /* code64 | code32 << 1, or DCACHE_INVALID */
 } __attribute__((aligned(128))) DecodeCacheEntry;
 
-_Static_assert(sizeof(DecodeCacheEntry) == 128, "one aligned pair of cache lines");
+_Static_assert(sizeof(DecodeCacheEntry) == 256, "two aligned pairs of cache lines");
 
 typedef struct DecodeCache {
     DecodeCacheEntry e[DCACHE_SIZE];
@@ -287,6 +289,11 @@ static bool is_simple(const X86InsnRow *row)
     return handler_is_simple(row->handler);
 }
 
+bool x86_insn_is_simple(const X86Insn *insn)
+{
+    return is_simple(insn->row);
+}
+
 /*
  * Decode the instruction at `pc` into `x`. With `may_fault` (the
  * instruction is the next to run), decoding errors and fetch faults are
@@ -309,10 +316,12 @@ static bool exec_decode(X86CPU *cpu, ExecInsn *x, uint64_t pc, const uint8_t *ho
         x86_raise_exception(cpu, EXCP_UD);
     x->next_rip = next_ip(cpu, pc + x->insn.len);
     X86Handler fast = interp_fast_handler(&x->insn);
-    x->handler = needs_bus_lock(&x->insn) ? locked_handler : fast ? fast : x->insn.row->handler;
+    x->handler = needs_bus_lock(&x->insn) ? x86_locked_handler : fast ? fast : x->insn.row->handler;
     x->simple = is_simple(x->insn.row);
     x->ordinal = 0;
     x->span = 1;
+    x->index = 0;
+    x->link = NULL;
     return host && x->insn.len <= avail;
 }
 
@@ -411,6 +420,7 @@ void x86_fast_mem_setup(X86CPU *cpu)
               !(cpu->cpl == 3 && (cpu->cr0 & CR0_AM)) &&   /* #AC possible */
               cpu->tlb.as_generation == cpu->as->generation && !x86_lock_rmw_active;
     cpu->fast_mem_idx = ok ? x86_data_mmu_idx(cpu) : -1;
+    cpu->fast_tlb = ok ? cpu->tlb.e[cpu->fast_mem_idx] : NULL;
 }
 
 /* Run one decoded instruction: rip moves past it first (handlers see the
@@ -426,7 +436,7 @@ static inline void run_insn(X86CPU *cpu, const ExecInsn *x)
 static void exec_insn(X86CPU *cpu, uint64_t features)
 {
     bool tf = cpu->rflags & TF_MASK, rf = cpu->rflags & RF_MASK;
-    release_bus_lock();   /* left held by a fault under x86_exec_one */
+    x86_release_bus_lock();   /* left held by a fault under x86_exec_one */
     cpu->insn_start_rip = cpu->rip;
     cpu->inhibit_irq = false;
     check_exec_breakpoints(cpu);
@@ -462,7 +472,8 @@ static inline bool needs_full_path(X86CPU *cpu)
 #define RUN_MAX 256  /* instructions per run: bounds the latency of async requests */
 
 /* Conditional branches (Jcc, LOOPcc, JrCXZ) do not end a block: when not
- * taken the block goes on (run_blocks checks rip after each instruction). */
+ * taken the block goes on (a taken one ends the chain, or links it on:
+ * block-cache.h). */
 static bool is_conditional_branch(const X86Insn *insn)
 {
     if (insn->map == MAP_0F)
@@ -473,6 +484,78 @@ static bool is_conditional_branch(const X86Insn *insn)
 static bool ends_block(const ExecInsn *x)
 {
     return !x->simple || ((x->insn.row->attrs & A_BRANCH) && !is_conditional_branch(&x->insn));
+}
+
+/* ---- chained handlers (block-cache.h) ---- */
+
+/* After a generic handler in a chain (rip was set before it): the chain
+ * goes on only after a simple instruction that did not branch and broke
+ * nothing. */
+static inline void chain_after_generic(X86CPU *cpu, const ExecInsn *x)
+{
+    if (!x->simple || cpu->rip != x->next_rip || cpu->chain_stop || cpu->run_break) {
+        cpu->chain_last = x;
+        return;
+    }
+    const ExecInsn *n = x + 1;
+    n->handler(cpu, &n->insn);
+}
+
+/* An entry without a specialised chained handler: the row's handler. */
+static void chain_generic(X86CPU *cpu, const X86Insn *insn)
+{
+    const ExecInsn *x = exec_of(insn);
+    cpu->insn_start_rip = insn->pc;
+    cpu->rip = x->next_rip;
+    insn->row->handler(cpu, insn);
+    chain_after_generic(cpu, x);
+}
+
+static void chain_locked(X86CPU *cpu, const X86Insn *insn)
+{
+    const ExecInsn *x = exec_of(insn);
+    cpu->insn_start_rip = insn->pc;
+    cpu->rip = x->next_rip;
+    x86_locked_handler(cpu, insn);
+    chain_after_generic(cpu, x);
+}
+
+/* The sentinel after a block's last entry: on into the next block if it
+ * can (chain_taken), or the end of the chain. */
+static void chain_end(X86CPU *cpu, const X86Insn *insn)
+{
+    const ExecInsn *x = (const ExecInsn *)(uintptr_t)((uintptr_t)exec_of(insn) - sizeof(ExecInsn));
+    cpu->rip = x->next_rip;
+    chain_taken(cpu, &x->insn);
+}
+
+/* The entries of a decoded block get their chained handlers, and the
+ * sentinel after them. */
+static void chain_block(Block *s, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        ExecInsn *x = &s->insns[i];
+        x->index = (uint8_t)i;
+        X86Handler h = x->handler == x86_locked_handler ? chain_locked : interp_chain_handler(x->handler);
+        if (!h && x->span != 1)
+            abort();   /* a fused entry has its chained form (interp-fast-cc.c) */
+        x->handler = h ? h : chain_generic;
+    }
+    s->insns[n].handler = chain_end;
+}
+
+/* Run b's entries one at a time up to `stop` (where the budget ends);
+ * returns the last one run. */
+static const ExecInsn *run_steps(X86CPU *cpu, const Block *b, const ExecInsn *stop)
+{
+    const ExecInsn *x = b->insns;
+    for (;;) {
+        cpu->chain_stop = CHAIN_STEP;
+        x->handler(cpu, &x->insn);
+        if (x == stop || cpu->rip != x->next_rip || cpu->run_break)
+            return x;
+        x++;
+    }
 }
 
 /*
@@ -504,6 +587,7 @@ static __attribute__((noinline)) Block *block_build(X86CPU *cpu, BlockCache *c, 
             s->ninsns = 1;
             s->nguest = 1;
             s->nbytes = 0;
+            chain_block(s, 1);
             return s;
         }
         off += x->insn.len;
@@ -519,16 +603,18 @@ static __attribute__((noinline)) Block *block_build(X86CPU *cpu, BlockCache *c, 
     s->ninsns = (uint8_t)n;
     s->nguest = (uint8_t)guest;
     s->nbytes = (uint16_t)off;
+    chain_block(s, n);
     return block_cache_commit(c, s, host);
 }
 
 /* A fault (longjmp) at cpu->insn_start_rip: count the instructions of the
- * block being run (c->running: cpu->icount counts its instructions when it
+ * block being run (cpu->chain_block: cpu->icount counts its instructions when it
  * ends) that completed before it. */
 static void exec_fault_icount(X86CPU *cpu, BlockCache *c)
 {
-    const Block *b = c->running;
-    c->running = NULL;
+    const Block *b = cpu->chain_block;
+    (void)c;
+    cpu->chain_block = NULL;
     if (!b)
         return;
     for (unsigned i = 0; i < b->ninsns; i++) {
@@ -559,8 +645,9 @@ static const ExecInsn *budget_stop(const Block *b, uint64_t room)
  * Trust in cached blocks (block_hit): bytes compared in the current epoch
  * are not compared again. The epoch ends (c->epoch++) whenever code
  * may have changed unseen:
- *  - a run enters a code page that is not one of the two hooked ones
- *    (cpu->code_pages: this vCPU's stores into those end the run, with
+ *  - a run enters a code page that is not one of the hooked ones
+ *    (cpu->code_pages, direct mapped on the page number: entering one
+ *    evicts the page in its slot; this vCPU's stores into those end the run, with
  *    cpu->run_break, so the next run starts a new epoch);
  *  - the thread runs another vCPU than before (tests, tools);
  *  - a run starts after anything but a plain end of budget (events,
@@ -572,18 +659,21 @@ static const ExecInsn *budget_stop(const Block *b, uint64_t room)
 static inline void enter_code_page(X86CPU *cpu, BlockCache *c, const uint8_t *host, unsigned off)
 {
     uintptr_t page = host ? (uintptr_t)host - off : 0;
-    if (page && (page == cpu->code_pages[0] || page == cpu->code_pages[1]))
+    uintptr_t *slot = &cpu->code_pages[(page / TARGET_PAGE_SIZE) & (X86_CODE_PAGES - 1)];
+    if (page && *slot == page)
         return;
-    c->epoch++;
-    cpu->code_pages[c->code_page_next] = page;
-    c->code_page_next ^= 1;
+    c->epoch++;   /* (an evicted page's blocks are not trusted any more either) */
+    if (page)
+        *slot = page;
 }
 
 /*
  * One run: blocks while their last instruction is simple, they touch no
- * device memory and store nothing into the code page, no event is pending
- * and the budget lasts. A block after a taken branch on the same code page
- * reuses the host pointer.
+ * device memory and store nothing into the code pages, no event is pending
+ * and the budget lasts. Each block runs as a chain of handlers, which may
+ * go on into the next blocks itself (block_link, interp-fast.h); events
+ * are looked at between blocks. A block after a taken branch on the same
+ * code page reuses the host pointer.
  */
 static inline void run_blocks(X86CPU *cpu, BlockCache *c, uint64_t features, uint64_t limit)
 {
@@ -595,52 +685,67 @@ static inline void run_blocks(X86CPU *cpu, BlockCache *c, uint64_t features, uin
     /* simple instructions change neither CS nor the mode */
     uint8_t mode = (uint8_t)(cpu->code64 | (cpu->code32 << 1));
     uint64_t lin_base = cpu->code64 ? 0 : cpu->seg[R_CS].base;
-    uint64_t run_limit = limit - cpu->icount > RUN_MAX ? cpu->icount + RUN_MAX : limit;
+    uint64_t run_limit = limit - cpu->icount > RUN_MAX ? cpu->icount + RUN_MAX : limit;   /* soft */
     if (!c->trust_kept || cpu->run_break || cpu != c->trust_cpu)
         c->epoch++;   /* (the hooked pages are per vCPU, the blocks per thread) */
     c->trust_cpu = cpu;
     c->trust_kept = false;
     cpu->run_break = false;
+    cpu->chain_limit = run_limit;
     x86_fast_mem_setup(cpu);   /* simple instructions change nothing it depends on */
     enter_code_page(cpu, c, host, (unsigned)((lin_base + pc) & ~TARGET_PAGE_MASK));
+    /* chains look at requests between blocks only: one pending already
+     * (not taken by run_loop) is looked at after the first instruction */
+    bool held_irq = atomic_load_explicit(&cpu->interrupt_request, memory_order_relaxed) != 0;
     /* prev: the cached block run before (never the scratch block, which is
      * run once and neither chains nor is chained to) */
     Block *prev = NULL, *b;
+    ExecInsn *last = NULL;   /* the entry of prev where its chain ended */
     for (;;) {
         if (prev && prev->pc == pc) {
             b = prev;   /* a loop onto itself: same bytes, same host, still trusted */
         } else {
-            b = prev ? prev->chain : NULL;
+            /* the block that ran after `last` the last time, else the table */
+            b = last ? (Block *)(uintptr_t)last->link : NULL;
             if (!b || b->pc != pc)
                 b = *block_cache_slot(c, pc);
             if (__builtin_expect(!block_hit(b, pc, mode, host, avail, c->epoch), 0)) {
                 uint64_t flushes = c->flushes;
                 b = block_build(cpu, c, pc, mode, host, avail, features, c->epoch);
                 if (c->flushes != flushes)
-                    prev = NULL;   /* it was dropped with everything else */
+                    last = NULL;   /* it was dropped with everything else */
             }
-            if (prev && b != block_cache_scratch(c))
-                prev->chain = b;
         }
-        /* the last entry to run: the block's, or where the budget ends */
-        const ExecInsn *x = b->insns;
-        uint64_t room = run_limit - cpu->icount;   /* >= 1 */
-        const ExecInsn *stop = x + b->ninsns - 1;
-        if (__builtin_expect(b->nguest > room, 0))
-            stop = budget_stop(b, room);
-        c->running = b;   /* icount of a fault inside it: exec_fault_icount */
-        for (;;) {
-            cpu->insn_start_rip = x->insn.pc;
-            cpu->rip = x->next_rip;
-            x->handler(cpu, &x->insn);
-            if (x == stop || cpu->rip != x->next_rip || cpu->run_break ||
-                atomic_load_explicit(&cpu->interrupt_request, memory_order_relaxed))
-                break;
-            x++;
+        if (last && b != block_cache_scratch(c))
+            last->link = b;
+        /* the whole block as a chain, or up to where the budget ends */
+        const ExecInsn *x;
+        /* (the run ends at the first block boundary past run_limit: only
+         * the budget's `limit` cuts blocks) */
+        uint64_t room = limit - cpu->icount;   /* >= 1 */
+        cpu->chain_block = b;   /* icount of a fault inside it: exec_fault_icount */
+        if (__builtin_expect(b->nguest <= room && !held_irq, 1)) {
+            cpu->chain_stop = 0;
+            b->insns[0].handler(cpu, &b->insns[0].insn);
+            x = cpu->chain_last;
+        } else {
+            /* a request held at the start (interrupt shadow, IF = 0) is
+             * looked at again after one instruction, as the processor does */
+            x = run_steps(cpu, b, held_irq ? b->insns : budget_stop(b, room));
+            held_irq = false;
+        }
+        if (block_of(x) != b) {
+            /* the chain went on into other blocks (block_link: 64-bit
+             * code, same page): go on from the last one */
+            b = (Block *)(uintptr_t)block_of(x);
+            pc = b->pc;
+            host = b->checked_host;
+            avail = (unsigned)(TARGET_PAGE_SIZE - (pc & ~TARGET_PAGE_MASK));
         }
         cpu->icount += (uint64_t)x->ordinal + x->span;
-        c->running = NULL;
+        cpu->chain_block = NULL;
         prev = b != block_cache_scratch(c) ? b : NULL;
+        last = prev ? (ExecInsn *)(uintptr_t)x : NULL;
         if (!x->simple || cpu->run_break ||
             atomic_load_explicit(&cpu->interrupt_request, memory_order_relaxed))
             return;   /* back to run_loop's checks at this boundary */
@@ -715,7 +820,7 @@ int x86_cpu_exec(X86CPU *cpu, uint64_t max_insns)
     c->trust_kept = false;   /* devices ran on this thread between slices */
     if (setjmp(cpu->jmp_env) != 0) {
         exec_fault_icount(cpu, c);
-        release_bus_lock();
+        x86_release_bus_lock();
         cpu->rip = cpu->insn_start_rip;
         cc_flush(cpu);
         x86_deliver_exception(cpu);

@@ -6,9 +6,11 @@
 #ifndef VESSEL_TARGET_X86_EXEC_H
 #define VESSEL_TARGET_X86_EXEC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "target-x86/cpu.h"
+#include "target-x86/decode.h"
 
 enum {
     EXEC_BUDGET = 0,  /* ran max_insns instructions */
@@ -22,6 +24,17 @@ int x86_cpu_exec(X86CPU *cpu, uint64_t max_insns);
 /* Execute exactly one instruction (no event handling); for the JIT's
  * helper calls and tests. Exceptions longjmp to cpu->jmp_env. */
 void x86_exec_one(X86CPU *cpu);
+
+/* The handler LOCKed instructions (and XCHG with memory) run with: the
+ * row's handler under the bus lock that makes them atomic between vCPU
+ * threads; a fault inside leaves the lock held until the execution loop
+ * calls x86_release_bus_lock (any loop that catches cpu->jmp_env must). */
+void x86_locked_handler(X86CPU *cpu, const X86Insn *insn);
+void x86_release_bus_lock(void);
+/* A "simple" instruction changes only general registers, arithmetic flags
+ * and DF, memory and rip (near branches): nothing the translation of the
+ * following code depends on (mode, CPL, paging, TF/IF, pending events). */
+bool x86_insn_is_simple(const X86Insn *insn);
 
 /* Decide, for the instructions about to run, whether the specialised
  * handlers' RAM fast path may be used and with which MMU index

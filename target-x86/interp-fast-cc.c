@@ -49,47 +49,75 @@ FAST_INLINE int fast_cond(X86CPU *cpu, unsigned cond)
     }
 }
 
-/* A near branch to rip + imm (as checked_target in interp-branch.c). */
+/* A near branch to next + imm (next: the next instruction's address; as
+ * checked_target in interp-branch.c). A fault is the instruction's. */
+static __attribute__((noinline, __noreturn__)) void jump_fault(X86CPU *cpu, const X86Insn *insn)
+{
+    cpu->insn_start_rip = insn->pc;
+    x86_raise_exception_err(cpu, EXCP_GP, 0);
+}
+
+FAST_INLINE void jump64_from(X86CPU *cpu, const X86Insn *insn, uint64_t next)
+{
+    uint64_t target = next + insn->imm;
+    if (__builtin_expect(!canonical(target), 0))
+        jump_fault(cpu, insn);
+    cpu->rip = target;
+}
+
+FAST_INLINE void jump32_from(X86CPU *cpu, const X86Insn *insn, uint64_t next)
+{
+    uint64_t target = (next + insn->imm) & 0xffffffffull;
+    if (__builtin_expect(target > cpu->seg[R_CS].limit, 0))
+        jump_fault(cpu, insn);
+    cpu->rip = target;
+}
+
 FAST_INLINE void jump64(X86CPU *cpu, const X86Insn *insn)
 {
-    uint64_t target = cpu->rip + insn->imm;
-    if (__builtin_expect(!canonical(target), 0))
-        x86_raise_exception_err(cpu, EXCP_GP, 0);
-    cpu->rip = target;
+    jump64_from(cpu, insn, cpu->rip);
 }
 
 FAST_INLINE void jump32(X86CPU *cpu, const X86Insn *insn)
 {
-    uint64_t target = (cpu->rip + insn->imm) & 0xffffffffull;
-    if (__builtin_expect(target > cpu->seg[R_CS].limit, 0))
-        x86_raise_exception_err(cpu, EXCP_GP, 0);
-    cpu->rip = target;
+    jump32_from(cpu, insn, cpu->rip);
+}
+
+/* The chained forms (block-cache.h) take next from the entry. */
+FAST_INLINE void chain_jump64(X86CPU *cpu, const X86Insn *insn)
+{
+    jump64_from(cpu, insn, exec_of(insn)->next_rip);
+}
+
+FAST_INLINE void chain_jump32(X86CPU *cpu, const X86Insn *insn)
+{
+    jump32_from(cpu, insn, exec_of(insn)->next_rip);
 }
 
 /* CMOVcc r, r at 32/64 bits: a 32-bit destination is zero-extended
  * whether the condition holds or not. */
-FAST_INLINE void fast_cmov(X86CPU *cpu, const X86Insn *insn, unsigned cond, unsigned size)
+FAST_INLINE bool fast_cmov(X86CPU *cpu, const X86Insn *insn, unsigned cond, unsigned size)
 {
     int c = fast_cond(cpu, cond);
     if (__builtin_expect(c < 0, 0)) {
-        fast_fallback(cpu, insn);
-        return;
+        return false;
     }
     uint64_t *d = fast_reg(cpu, insn->opfast[0]);
     uint64_t v = c ? *fast_reg(cpu, insn->opfast[1]) : *d;
     *d = size == 4 ? (uint32_t)v : v;
+    return true;
 }
 
 /* SETcc r8 (a low byte: opfast excludes AH..BH) */
-FAST_INLINE void fast_setcc(X86CPU *cpu, const X86Insn *insn, unsigned cond)
+FAST_INLINE bool fast_setcc(X86CPU *cpu, const X86Insn *insn, unsigned cond)
 {
     int c = fast_cond(cpu, cond);
     if (__builtin_expect(c < 0, 0)) {
-        fast_fallback(cpu, insn);
-        return;
+        return false;
     }
     uint64_t *d = fast_reg(cpu, insn->opfast[0]);
     *d = (*d & ~0xffull) | (unsigned)c;
+    return true;
 }
 
 /* Jcc: `jump` is jump64 or jump32 */
@@ -101,12 +129,34 @@ FAST_INLINE void fast_setcc(X86CPU *cpu, const X86Insn *insn, unsigned cond)
             jump(cpu, insn);                                                                      \
     } while (0)
 
+/* Jcc in a chain: `taken` (chain_taken or chain_branched) when taken */
+#define CHAIN_JCC(cpu, insn, cond, jump, taken) do {                                             \
+        int c_ = fast_cond(cpu, cond);                                                            \
+        if (__builtin_expect(c_ < 0, 0)) {                                                        \
+            interp_chain_fallback(cpu, insn);                                                     \
+        } else if (c_) {                                                                          \
+            jump(cpu, insn);                                                                      \
+            taken(cpu, insn);                                                                     \
+        } else {                                                                                  \
+            chain_next(cpu, insn);                                                                \
+        }                                                                                         \
+    } while (0)
+
 #define CC_FNS(cc)                                                                                \
     static void f_jcc64_##cc(X86CPU *cpu, const X86Insn *insn) { FAST_JCC(cpu, insn, cc, jump64); } \
     static void f_jcc32_##cc(X86CPU *cpu, const X86Insn *insn) { FAST_JCC(cpu, insn, cc, jump32); } \
-    static void f_cmov32_##cc(X86CPU *cpu, const X86Insn *insn) { fast_cmov(cpu, insn, cc, 4); } \
-    static void f_cmov64_##cc(X86CPU *cpu, const X86Insn *insn) { fast_cmov(cpu, insn, cc, 8); } \
-    static void f_setcc_##cc(X86CPU *cpu, const X86Insn *insn) { fast_setcc(cpu, insn, cc); }
+    PLAIN_FN(f_cmov32_##cc, fast_cmov, cc, 4)                                                     \
+    PLAIN_FN(f_cmov64_##cc, fast_cmov, cc, 8)                                                     \
+    PLAIN_FN(f_setcc_##cc, fast_setcc, cc)                                                        \
+    static void f_jcc64_##cc##_c(X86CPU *cpu, const X86Insn *insn)                                \
+    { CHAIN_JCC(cpu, insn, cc, chain_jump64, chain_taken); }                                      \
+    static void f_jcc32_##cc##_c(X86CPU *cpu, const X86Insn *insn)                                \
+    { CHAIN_JCC(cpu, insn, cc, chain_jump32, chain_branched); }                                   \
+    CHAIN_FN(f_cmov32_##cc##_c, f_cmov32_##cc, fast_cmov, cc, 4)                                  \
+    CHAIN_FN(f_cmov64_##cc##_c, f_cmov64_##cc, fast_cmov, cc, 8)                                  \
+    CHAIN_FN(f_setcc_##cc##_c, f_setcc_##cc, fast_setcc, cc)                                      \
+    CHAIN_PAIR(f_jcc64_##cc, f_jcc64_##cc##_c)                                                    \
+    CHAIN_PAIR(f_jcc32_##cc, f_jcc32_##cc##_c)
 
 CC_FNS(0) CC_FNS(1) CC_FNS(2) CC_FNS(3) CC_FNS(4) CC_FNS(5) CC_FNS(6) CC_FNS(7)
 CC_FNS(8) CC_FNS(9) CC_FNS(10) CC_FNS(11) CC_FNS(12) CC_FNS(13) CC_FNS(14) CC_FNS(15)
@@ -128,6 +178,21 @@ static void f_jmp_32(X86CPU *cpu, const X86Insn *insn)
 {
     jump32(cpu, insn);
 }
+
+static void f_jmp_64_c(X86CPU *cpu, const X86Insn *insn)
+{
+    chain_jump64(cpu, insn);
+    chain_taken(cpu, insn);
+}
+
+static void f_jmp_32_c(X86CPU *cpu, const X86Insn *insn)
+{
+    chain_jump32(cpu, insn);
+    chain_branched(cpu, insn);
+}
+
+CHAIN_PAIR(f_jmp_64, f_jmp_64_c)
+CHAIN_PAIR(f_jmp_32, f_jmp_32_c)
 
 X86Handler interp_fast_cc_handler(const X86Insn *insn)
 {
@@ -162,26 +227,46 @@ X86Handler interp_fast_cc_handler(const X86Insn *insn)
  * offset is in insn->imm2 and address in insn->disp. rip is the Jcc's
  * next_rip already.
  */
-FAST_INLINE void fused_jcc(X86CPU *cpu, const X86Insn *insn, int kind, int form, unsigned size,
-                           unsigned cond)
+static __attribute__((noinline, __noreturn__)) void fused_fault(X86CPU *cpu, const X86Insn *insn)
+{
+    cpu->insn_start_rip = (uint64_t)insn->disp;   /* the compare is done */
+    x86_raise_exception_err(cpu, EXCP_GP, 0);
+}
+
+/* Returns whether the branch was taken (rip set); `next`: the Jcc's next
+ * instruction. */
+FAST_INLINE bool fused_jcc(X86CPU *cpu, const X86Insn *insn, int kind, int form, unsigned size,
+                           unsigned cond, uint64_t next)
 {
     uint64_t b = form == F_RR ? *fast_reg(cpu, insn->opfast[1]) : insn->imm;
     reg_op(cpu, insn, kind, size, b);
     if (fast_cond(cpu, cond) > 0) {
-        uint64_t target = cpu->rip + insn->imm2;
-        if (__builtin_expect(!canonical(target), 0)) {
-            cpu->insn_start_rip = (uint64_t)insn->disp;   /* the compare is done */
-            x86_raise_exception_err(cpu, EXCP_GP, 0);
-        }
+        uint64_t target = next + insn->imm2;
+        if (__builtin_expect(!canonical(target), 0))
+            fused_fault(cpu, insn);
         cpu->rip = target;
+        return true;
     }
+    return false;
 }
 
-#define FUSE_SIZES(kind, form, cc)                                                                \
-    static void fz_##kind##_##form##_4_##cc(X86CPU *cpu, const X86Insn *insn)                      \
-    { fused_jcc(cpu, insn, K_##kind, F_##form, 4, cc); }                                          \
-    static void fz_##kind##_##form##_8_##cc(X86CPU *cpu, const X86Insn *insn)                      \
-    { fused_jcc(cpu, insn, K_##kind, F_##form, 8, cc); }
+/* In a chain (block-cache.h): chain_taken when the branch is taken */
+FAST_INLINE void chain_fused(X86CPU *cpu, const X86Insn *insn, int kind, int form, unsigned size,
+                             unsigned cond)
+{
+    if (fused_jcc(cpu, insn, kind, form, size, cond, exec_of(insn)->next_rip))
+        chain_taken(cpu, insn);
+    else
+        chain_next(cpu, insn);
+}
+
+#define FUSE_FN(kind, form, size, cc)                                                             \
+    static void fz_##kind##_##form##_##size##_##cc(X86CPU *cpu, const X86Insn *insn)               \
+    { fused_jcc(cpu, insn, K_##kind, F_##form, size, cc, cpu->rip); }                             \
+    static void fz_##kind##_##form##_##size##_##cc##_c(X86CPU *cpu, const X86Insn *insn)           \
+    { chain_fused(cpu, insn, K_##kind, F_##form, size, cc); }                                     \
+    CHAIN_PAIR(fz_##kind##_##form##_##size##_##cc, fz_##kind##_##form##_##size##_##cc##_c)
+#define FUSE_SIZES(kind, form, cc) FUSE_FN(kind, form, 4, cc) FUSE_FN(kind, form, 8, cc)
 #define FUSE_CC(cc) FUSE_SIZES(CMP, RR, cc) FUSE_SIZES(CMP, RI, cc) FUSE_SIZES(TEST, RR, cc)     \
     FUSE_SIZES(TEST, RI, cc) FUSE_SIZES(SUB, RR, cc) FUSE_SIZES(SUB, RI, cc)
 

@@ -35,28 +35,28 @@ FAST_INLINE uint64_t ea_of(X86CPU *cpu, const X86Insn *insn, int ea)
 
 /* Host pointer of the operand at offset `off`, or NULL. The 64-bit forms
  * are chosen only without an FS/GS override: in 64-bit mode (the only one
- * with 64-bit addresses) the other segments have base 0, as R_DS. */
+ * with 64-bit addresses, and the handlers run only in the mode they were
+ * decoded in) the other segments have base 0. */
 FAST_INLINE uint8_t *host_of(X86CPU *cpu, const X86Insn *insn, int ea, uint64_t off,
                              unsigned size, int access)
 {
     if (ea == EA_B64 || ea == EA_BI64)
-        return cpu->code64 ? x86_fast_host_run(cpu, R_DS, off, size, access) : NULL;
+        return x86_fast_host_run64(cpu, off, size, access);
     return x86_fast_host_run(cpu, insn->seg, off, size, access);
 }
 
 /* OP r, m (MOV too). */
-FAST_INLINE void mem_to_reg(X86CPU *cpu, const X86Insn *insn, int ea, int kind, unsigned size)
+FAST_INLINE bool mem_to_reg(X86CPU *cpu, const X86Insn *insn, int ea, int kind, unsigned size)
 {
     const uint8_t *h = host_of(cpu, insn, ea, ea_of(cpu, insn, ea), size, ACC_READ);
     if (__builtin_expect(h == NULL, 0)) {
-        fast_fallback(cpu, insn);
-        return;
+        return false;
     }
-    reg_op(cpu, insn, kind, size, x86_host_ld(h, size));
+    return reg_op(cpu, insn, kind, size, x86_host_ld(h, size));
 }
 
 /* OP m, r/imm: MOV stores, CMP/TEST read, the others modify in place. */
-FAST_INLINE void to_mem(X86CPU *cpu, const X86Insn *insn, int ea, int kind, int src,
+FAST_INLINE bool to_mem(X86CPU *cpu, const X86Insn *insn, int ea, int kind, int src,
                         unsigned size)
 {
     bool rd = kind == K_CMP || kind == K_TEST;
@@ -64,8 +64,7 @@ FAST_INLINE void to_mem(X86CPU *cpu, const X86Insn *insn, int ea, int kind, int 
     uint8_t *h = carry < 0 ? NULL :
                  host_of(cpu, insn, ea, ea_of(cpu, insn, ea), size, rd ? ACC_READ : ACC_WRITE);
     if (__builtin_expect(h == NULL, 0)) {
-        fast_fallback(cpu, insn);
-        return;
+        return false;
     }
     uint64_t b = src == SRC_IMM ? insn->imm : *fast_reg(cpu, insn->opfast[1]);
     if (kind == K_MOV)
@@ -74,41 +73,52 @@ FAST_INLINE void to_mem(X86CPU *cpu, const X86Insn *insn, int ea, int kind, int 
         alu_op(cpu, kind, size, x86_host_ld(h, size), b, 0);
     else
         x86_host_st(h, alu_op(cpu, kind, size, x86_host_ld(h, size), b, (uint64_t)carry), size);
+    return true;
 }
 
 /* mem_to_reg with to_mem's arguments (for the handler macros) */
-FAST_INLINE void mem_to_reg_f(X86CPU *cpu, const X86Insn *insn, int ea, int kind, int src,
+FAST_INLINE bool mem_to_reg_f(X86CPU *cpu, const X86Insn *insn, int ea, int kind, int src,
                               unsigned size)
 {
     (void)src;
-    mem_to_reg(cpu, insn, ea, kind, size);
+    return mem_to_reg(cpu, insn, ea, kind, size);
 }
 
 /* MOVZX/MOVSX r32/r64, m8/m16 and MOVSXD r64, m32 (dsize: 4 or 8). */
-FAST_INLINE void mem_extend(X86CPU *cpu, const X86Insn *insn, int ea, bool sign, unsigned ssize,
+FAST_INLINE bool mem_extend(X86CPU *cpu, const X86Insn *insn, int ea, bool sign, unsigned ssize,
                             unsigned dsize)
 {
     const uint8_t *h = host_of(cpu, insn, ea, ea_of(cpu, insn, ea), ssize, ACC_READ);
     if (__builtin_expect(h == NULL, 0)) {
-        fast_fallback(cpu, insn);
-        return;
+        return false;
     }
     uint64_t v = x86_host_ld(h, ssize);
     if (sign)
         v = (uint64_t)sext(v, ssize);
     *fast_reg(cpu, insn->opfast[0]) = dsize == 4 ? (uint32_t)v : v;
+    return true;
 }
 
 /* LEA r32/r64, m */
-FAST_INLINE void fast_lea(X86CPU *cpu, const X86Insn *insn, int ea, unsigned size)
+FAST_INLINE bool fast_lea(X86CPU *cpu, const X86Insn *insn, int ea, unsigned size)
 {
     uint64_t v = ea_of(cpu, insn, ea);
     *fast_reg(cpu, insn->opfast[0]) = size == 4 ? (uint32_t)v : v;
+    return true;
 }
 
-/* One handler per addressing form of fn(cpu, insn, ea, args...). */
-#define EA_FN(name, fn, ea, ...) \
-    static void name(X86CPU *cpu, const X86Insn *insn) { fn(cpu, insn, ea, __VA_ARGS__); }
+/* fn in a chain (block-cache.h): the generic addressing form reads rip
+ * (rip-relative operands). */
+#define CHAINED(fn, cpu, insn, ea, ...)                                                           \
+    ((ea) == EA_GEN ? (void)((cpu)->rip = exec_of(insn)->next_rip) : (void)0,                     \
+     fn(cpu, insn, ea, __VA_ARGS__))
+#define CHAINED_FN(cpu, insn, fn, ea, ...) CHAINED(fn, cpu, insn, ea, __VA_ARGS__)
+
+/* One handler per addressing form of fn(cpu, insn, ea, args...), and its
+ * chained form name_c. */
+#define EA_FN(name, fn, ea, ...)                                                                  \
+    PLAIN_FN(name, fn, ea, __VA_ARGS__)                                                           \
+    CHAIN_FN(name##_c, name, CHAINED_FN, fn, ea, __VA_ARGS__)
 #define BY_EA(name, fn, ...)                                                                      \
     EA_FN(name##_gen, fn, EA_GEN, __VA_ARGS__)                                                   \
     EA_FN(name##_b64, fn, EA_B64, __VA_ARGS__)                                                   \

@@ -7,23 +7,34 @@
  * (interp-alu.c, interp-move.c...) without the operand dispatch. The forms
  * with a memory operand are in interp-fast-mem.c, Jcc/CMOVcc/SETcc/JMP in
  * interp-fast-cc.c. The interpreter's decoded-instruction cache installs
- * them (interp_fast_handler).
+ * them (interp_fast_handler); each also has a chained form (name_c, for
+ * the interpreter's blocks: block-cache.h), found by interp_chain_handler
+ * (at the end of this file).
  */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "accel/debug.h"
 #include "target-x86/interp-fast.h"
 
 /* OP r, r/imm (MOV too). */
-FAST_INLINE void fast_to_reg(X86CPU *cpu, const X86Insn *insn, int kind, int src, unsigned size)
+FAST_INLINE bool fast_to_reg(X86CPU *cpu, const X86Insn *insn, int kind, int src, unsigned size)
 {
-    reg_op(cpu, insn, kind, size, src == SRC_IMM ? insn->imm : *fast_reg(cpu, insn->opfast[1]));
+    return reg_op(cpu, insn, kind, size, src == SRC_IMM ? insn->imm : *fast_reg(cpu, insn->opfast[1]));
 }
+
+/* A handler of fn(cpu, insn, args...) and its chained form (name_c). */
+#define FAST_FN(name, fn, ...)                                                                    \
+    PLAIN_FN(name, fn, __VA_ARGS__)                                                               \
+    CHAIN_FN(name##_c, name, fn, __VA_ARGS__)
 
 /* Four handlers (operand sizes 1, 2, 4, 8) of fn(cpu, insn, args..., size). */
 #define BY_SIZE(name, fn, ...)                                                                    \
-    static void name##_8(X86CPU *cpu, const X86Insn *insn) { fn(cpu, insn, __VA_ARGS__, 1); }    \
-    static void name##_16(X86CPU *cpu, const X86Insn *insn) { fn(cpu, insn, __VA_ARGS__, 2); }   \
-    static void name##_32(X86CPU *cpu, const X86Insn *insn) { fn(cpu, insn, __VA_ARGS__, 4); }   \
-    static void name##_64(X86CPU *cpu, const X86Insn *insn) { fn(cpu, insn, __VA_ARGS__, 8); }
+    FAST_FN(name##_8, fn, __VA_ARGS__, 1)                                                         \
+    FAST_FN(name##_16, fn, __VA_ARGS__, 2)                                                        \
+    FAST_FN(name##_32, fn, __VA_ARGS__, 4)                                                        \
+    FAST_FN(name##_64, fn, __VA_ARGS__, 8)
 #define SIZES(name) { name##_8, name##_16, name##_32, name##_64 }
 
 /* The register-destination forms: from a register, from an immediate. */
@@ -55,17 +66,17 @@ static const struct {
 };
 
 /* MOVZX/MOVSX r32/r64, r8/r16 (no AH..BH: opfast) and MOVSXD r64, r32. */
-FAST_INLINE void fast_extend(X86CPU *cpu, const X86Insn *insn, bool sign, unsigned ssize,
+FAST_INLINE bool fast_extend(X86CPU *cpu, const X86Insn *insn, bool sign, unsigned ssize,
                              unsigned dsize)
 {
     uint64_t v = *fast_reg(cpu, insn->opfast[1]) & mask_for(ssize);
     if (sign)
         v = (uint64_t)sext(v, ssize);
     *fast_reg(cpu, insn->opfast[0]) = dsize == 4 ? (uint32_t)v : v;
+    return true;
 }
 
-#define EXTEND(name, sign, ssize, dsize) \
-    static void name(X86CPU *cpu, const X86Insn *insn) { fast_extend(cpu, insn, sign, ssize, dsize); }
+#define EXTEND(name, sign, ssize, dsize) FAST_FN(name, fast_extend, sign, ssize, dsize)
 EXTEND(f_movzx_8_32, false, 1, 4)
 EXTEND(f_movzx_8_64, false, 1, 8)
 EXTEND(f_movzx_16_32, false, 2, 4)
@@ -99,7 +110,7 @@ static X86Handler extend_handler(const X86Insn *insn)
 enum { S_SHL, S_SHR, S_SAR };
 enum { N_IMM, N_ONE, N_CL };
 
-FAST_INLINE void fast_shift(X86CPU *cpu, const X86Insn *insn, int kind, int count,
+FAST_INLINE bool fast_shift(X86CPU *cpu, const X86Insn *insn, int kind, int count,
                             unsigned size)
 {
     uint64_t m = mask_for(size);
@@ -110,7 +121,7 @@ FAST_INLINE void fast_shift(X86CPU *cpu, const X86Insn *insn, int kind, int coun
     if (!n) {
         if (size == 4)
             *d = a;
-        return;
+        return true;
     }
     uint64_t res, src, src2 = 0;
     unsigned op;
@@ -134,6 +145,7 @@ FAST_INLINE void fast_shift(X86CPU *cpu, const X86Insn *insn, int kind, int coun
     cpu->cc.dst = res;
     cpu->cc.src = src;
     cpu->cc.src2 = src2;
+    return true;
 }
 
 #define SHIFT_COUNTS(name, kind)                                                                  \
@@ -172,36 +184,36 @@ static X86Handler shift_handler(const X86Insn *insn, int slot)
     return NULL;
 }
 
-FAST_INLINE void fast_inc_dec(X86CPU *cpu, const X86Insn *insn, unsigned size, bool inc)
+FAST_INLINE bool fast_inc_dec(X86CPU *cpu, const X86Insn *insn, unsigned size, bool inc)
 {
     uint64_t m = size == 8 ? ~0ull : 0xffffffffull;
     uint64_t *d = fast_reg(cpu, insn->opfast[0]);
     uint64_t res = (*d + (inc ? 1 : -1)) & m;
     int cf = fast_carry(cpu);   /* INC/DEC keep CF */
     if (__builtin_expect(cf < 0, 0)) {
-        fast_fallback(cpu, insn);
-        return;
+        return false;
     }
     *d = res;
     cpu->cc.op = (inc ? CC_OP_INC : CC_OP_DEC) + (size == 8 ? 3 : 2);
     cpu->cc.dst = res;
     cpu->cc.src = 1;
     cpu->cc.src2 = (uint64_t)cf;
+    return true;
 }
 
-static void f_inc_32(X86CPU *cpu, const X86Insn *insn) { fast_inc_dec(cpu, insn, 4, true); }
-static void f_inc_64(X86CPU *cpu, const X86Insn *insn) { fast_inc_dec(cpu, insn, 8, true); }
-static void f_dec_32(X86CPU *cpu, const X86Insn *insn) { fast_inc_dec(cpu, insn, 4, false); }
-static void f_dec_64(X86CPU *cpu, const X86Insn *insn) { fast_inc_dec(cpu, insn, 8, false); }
+FAST_FN(f_inc_32, fast_inc_dec, 4, true)
+FAST_FN(f_inc_64, fast_inc_dec, 8, true)
+FAST_FN(f_dec_32, fast_inc_dec, 4, false)
+FAST_FN(f_dec_64, fast_inc_dec, 8, false)
 
 /* NOT / NEG of a register (as interp-alu.c: NEG records 0 - b as a SUB). */
-FAST_INLINE void fast_not_neg(X86CPU *cpu, const X86Insn *insn, bool neg, unsigned size)
+FAST_INLINE bool fast_not_neg(X86CPU *cpu, const X86Insn *insn, bool neg, unsigned size)
 {
     uint64_t *d = fast_reg(cpu, insn->opfast[0]);
     uint64_t b = *d & mask_for(size);
     if (!neg) {
         put_reg(d, size, ~b);
-        return;
+        return true;
     }
     uint64_t res = (0 - b) & mask_for(size);
     put_reg(d, size, res);
@@ -209,6 +221,7 @@ FAST_INLINE void fast_not_neg(X86CPU *cpu, const X86Insn *insn, bool neg, unsign
     cpu->cc.dst = res;
     cpu->cc.src = b;
     cpu->cc.src2 = 0;
+    return true;
 }
 
 BY_SIZE(f_not, fast_not_neg, false)
@@ -217,14 +230,13 @@ static const X86Handler not_neg[2][4] = { SIZES(f_not), SIZES(f_neg) };
 
 /* IMUL r, r/m (, imm) at 32/64 bits: the low half, CF = OF = the
  * product does not fit (CC_OP_MUL, as interp-muldiv.c records it). */
-FAST_INLINE void fast_imul(X86CPU *cpu, const X86Insn *insn, int src, bool imm, unsigned size)
+FAST_INLINE bool fast_imul(X86CPU *cpu, const X86Insn *insn, int src, bool imm, unsigned size)
 {
     uint64_t a;
     if (src == SRC_MEM) {
         const uint8_t *h = gen_host(cpu, insn, size, ACC_READ);
         if (__builtin_expect(h == NULL, 0)) {
-            fast_fallback(cpu, insn);
-            return;
+            return false;
         }
         a = x86_host_ld(h, size);
     } else {
@@ -247,16 +259,29 @@ FAST_INLINE void fast_imul(X86CPU *cpu, const X86Insn *insn, int src, bool imm, 
     cpu->cc.dst = lo;
     cpu->cc.src = ov;
     cpu->cc.src2 = 0;
+    return true;
 }
 
-static void f_imul_rr_32(X86CPU *cpu, const X86Insn *insn) { fast_imul(cpu, insn, SRC_REG, false, 4); }
-static void f_imul_rr_64(X86CPU *cpu, const X86Insn *insn) { fast_imul(cpu, insn, SRC_REG, false, 8); }
-static void f_imul_rm_32(X86CPU *cpu, const X86Insn *insn) { fast_imul(cpu, insn, SRC_MEM, false, 4); }
-static void f_imul_rm_64(X86CPU *cpu, const X86Insn *insn) { fast_imul(cpu, insn, SRC_MEM, false, 8); }
-static void f_imul_rri_32(X86CPU *cpu, const X86Insn *insn) { fast_imul(cpu, insn, SRC_REG, true, 4); }
-static void f_imul_rri_64(X86CPU *cpu, const X86Insn *insn) { fast_imul(cpu, insn, SRC_REG, true, 8); }
-static void f_imul_rmi_32(X86CPU *cpu, const X86Insn *insn) { fast_imul(cpu, insn, SRC_MEM, true, 4); }
-static void f_imul_rmi_64(X86CPU *cpu, const X86Insn *insn) { fast_imul(cpu, insn, SRC_MEM, true, 8); }
+/* fast_imul in a chain: the memory forms address through insn_ea, which
+ * reads rip (rip-relative operands) */
+FAST_INLINE bool chain_imul(X86CPU *cpu, const X86Insn *insn, int src, bool imm, unsigned size)
+{
+    if (src == SRC_MEM)
+        cpu->rip = exec_of(insn)->next_rip;
+    return fast_imul(cpu, insn, src, imm, size);
+}
+
+#define IMUL_FN(name, ...)                                                                        \
+    PLAIN_FN(name, fast_imul, __VA_ARGS__)                                                        \
+    CHAIN_FN(name##_c, name, chain_imul, __VA_ARGS__)
+IMUL_FN(f_imul_rr_32, SRC_REG, false, 4)
+IMUL_FN(f_imul_rr_64, SRC_REG, false, 8)
+IMUL_FN(f_imul_rm_32, SRC_MEM, false, 4)
+IMUL_FN(f_imul_rm_64, SRC_MEM, false, 8)
+IMUL_FN(f_imul_rri_32, SRC_REG, true, 4)
+IMUL_FN(f_imul_rri_64, SRC_REG, true, 8)
+IMUL_FN(f_imul_rmi_32, SRC_MEM, true, 4)
+IMUL_FN(f_imul_rmi_64, SRC_MEM, true, 8)
 
 static X86Handler imul_handler(const X86Insn *insn)
 {
@@ -285,76 +310,123 @@ FAST_INLINE uint8_t *stack_host(X86CPU *cpu, uint64_t sp, int access)
     return x86_fast_host_run(cpu, R_SS, sp, 8, access);
 }
 
-FAST_INLINE void fast_push(X86CPU *cpu, const X86Insn *insn, uint64_t v)
+FAST_INLINE bool fast_push(X86CPU *cpu, const X86Insn *insn, uint64_t v)
 {
     uint64_t sp = cpu->regs[R_ESP] - 8;
     uint8_t *host = stack_host(cpu, sp, ACC_WRITE);
     if (__builtin_expect(host == NULL, 0)) {
-        fast_fallback(cpu, insn);
-        return;
+        return false;
     }
     x86_host_st(host, v, 8);
     cpu->regs[R_ESP] = sp;
+    return true;
 }
 
-static void f_push_r64(X86CPU *cpu, const X86Insn *insn)
+FAST_INLINE bool push_r64(X86CPU *cpu, const X86Insn *insn, int unused)
 {
-    fast_push(cpu, insn, *fast_reg(cpu, insn->opfast[0]));
+    (void)unused;
+    return fast_push(cpu, insn, *fast_reg(cpu, insn->opfast[0]));
 }
 
-static void f_push_i64(X86CPU *cpu, const X86Insn *insn)
+FAST_INLINE bool push_i64(X86CPU *cpu, const X86Insn *insn, int unused)
 {
-    fast_push(cpu, insn, insn->imm);
+    (void)unused;
+    return fast_push(cpu, insn, insn->imm);
 }
 
-static void f_pop_r64(X86CPU *cpu, const X86Insn *insn)
+FAST_INLINE bool pop_r64(X86CPU *cpu, const X86Insn *insn, int unused)
 {
+    (void)unused;
     uint64_t sp = cpu->regs[R_ESP];
     uint8_t *host = stack_host(cpu, sp, ACC_READ);
     if (__builtin_expect(host == NULL, 0)) {
-        fast_fallback(cpu, insn);
-        return;
+        return false;
     }
     uint64_t v = x86_host_ld(host, 8);
     cpu->regs[R_ESP] = sp + 8;
     *fast_reg(cpu, insn->opfast[0]) = v;   /* after rsp: POP RSP loads the value */
+    return true;
 }
 
-FAST_INLINE void fast_call(X86CPU *cpu, const X86Insn *insn, uint64_t target)
+FAST_FN(f_push_r64, push_r64, 0)
+FAST_FN(f_push_i64, push_i64, 0)
+FAST_FN(f_pop_r64, pop_r64, 0)
+
+/* CALL to `target` returning to `ret` (the next instruction); false: the
+ * generic handler is to run instead. */
+FAST_INLINE bool fast_call(X86CPU *cpu, const X86Insn *insn, uint64_t target, uint64_t ret)
 {
     uint64_t sp = cpu->regs[R_ESP] - 8;
     uint8_t *host = canonical(target) ? stack_host(cpu, sp, ACC_WRITE) : NULL;
-    if (__builtin_expect(host == NULL, 0)) {
-        fast_fallback(cpu, insn);
-        return;
-    }
-    x86_host_st(host, cpu->rip, 8);
+    if (__builtin_expect(host == NULL, 0))
+        return false;
+    x86_host_st(host, ret, 8);
     cpu->regs[R_ESP] = sp;
     cpu->rip = target;
+    return true;
 }
 
-static void f_call_rel64(X86CPU *cpu, const X86Insn *insn)
-{
-    fast_call(cpu, insn, cpu->rip + insn->imm);
-}
-
-static void f_call_r64(X86CPU *cpu, const X86Insn *insn)
-{
-    fast_call(cpu, insn, *fast_reg(cpu, insn->opfast[0]));
-}
-
-static void f_ret_64(X86CPU *cpu, const X86Insn *insn)
+/* RET: false: the generic handler is to run instead. */
+FAST_INLINE bool fast_ret(X86CPU *cpu, const X86Insn *insn)
 {
     uint64_t sp = cpu->regs[R_ESP];
     uint8_t *host = stack_host(cpu, sp, ACC_READ);
     uint64_t target = host ? x86_host_ld(host, 8) : 0;
-    if (__builtin_expect(!host || !canonical(target), 0)) {
-        fast_fallback(cpu, insn);
-        return;
-    }
+    if (__builtin_expect(!host || !canonical(target), 0))
+        return false;
     cpu->regs[R_ESP] = sp + 8 + (insn->row->nops ? (insn->imm & 0xffff) : 0);
     cpu->rip = target;
+    return true;
 }
+
+static void f_call_rel64(X86CPU *cpu, const X86Insn *insn)
+{
+    if (!fast_call(cpu, insn, cpu->rip + insn->imm, cpu->rip))
+        fast_fallback(cpu, insn);
+}
+
+static void f_call_r64(X86CPU *cpu, const X86Insn *insn)
+{
+    if (!fast_call(cpu, insn, *fast_reg(cpu, insn->opfast[0]), cpu->rip))
+        fast_fallback(cpu, insn);
+}
+
+static void f_ret_64(X86CPU *cpu, const X86Insn *insn)
+{
+    if (!fast_ret(cpu, insn))
+        fast_fallback(cpu, insn);
+}
+
+/* The chained forms: the chain goes on into the next block if it can
+ * (chain_taken), or ends at the branch (or after the generic handler). */
+static void f_call_rel64_c(X86CPU *cpu, const X86Insn *insn)
+{
+    uint64_t next = exec_of(insn)->next_rip;
+    if (fast_call(cpu, insn, next + insn->imm, next))
+        chain_taken(cpu, insn);
+    else
+        interp_chain_fallback(cpu, insn);
+}
+
+static void f_call_r64_c(X86CPU *cpu, const X86Insn *insn)
+{
+    if (fast_call(cpu, insn, *fast_reg(cpu, insn->opfast[0]), exec_of(insn)->next_rip))
+        chain_taken(cpu, insn);
+    else
+        interp_chain_fallback(cpu, insn);
+}
+
+static void f_ret_64_c(X86CPU *cpu, const X86Insn *insn)
+{
+    if (fast_ret(cpu, insn))
+        chain_taken(cpu, insn);
+    else
+        interp_chain_fallback(cpu, insn);
+}
+
+CHAIN_PAIR(f_call_rel64, f_call_rel64_c)
+CHAIN_PAIR(f_call_r64, f_call_r64_c)
+CHAIN_PAIR(f_ret_64, f_ret_64_c)
 
 /* The stack forms above, or NULL. */
 static X86Handler stack_handler(const X86Insn *insn)
@@ -451,4 +523,60 @@ X86Handler interp_fast_handler(const X86Insn *insn)
     if (!h && insn->row->nops >= 1)
         h = alu_handler(insn);
     return h;
+}
+
+/* ---- chained handlers (block-cache.h) ---- */
+
+void interp_chain_fallback(X86CPU *cpu, const X86Insn *insn)
+{
+    const ExecInsn *x = exec_of(insn);
+    cpu->insn_start_rip = insn->pc;
+    cpu->rip = x->next_rip;
+    insn->row->handler(cpu, insn);
+    /* on with the next entry unless it branched, touched device memory
+     * (run_break) or the chain is to end anyway */
+    if (__builtin_expect(cpu->rip != x->next_rip || cpu->run_break || cpu->chain_stop, 0)) {
+        cpu->chain_last = x;
+        return;
+    }
+    const ExecInsn *n = x + 1;
+    n->handler(cpu, &n->insn);
+}
+
+void interp_chain_stopped(X86CPU *cpu, const X86Insn *insn)
+{
+    const ExecInsn *x = exec_of(insn);
+    cpu->rip = x->next_rip;
+    cpu->chain_last = x;
+}
+
+/* the pairs of all the interp-fast*.c files: a sorted copy, built once */
+extern const ChainPair __start_vessel_chain[], __stop_vessel_chain[];
+static ChainPair *chain_pairs;
+static size_t chain_npairs;
+static pthread_once_t chain_once = PTHREAD_ONCE_INIT;
+
+static int pair_cmp(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)((const ChainPair *)a)->plain;
+    uintptr_t y = (uintptr_t)((const ChainPair *)b)->plain;
+    return x < y ? -1 : x > y;
+}
+
+static void chain_init(void)
+{
+    chain_npairs = (size_t)(__stop_vessel_chain - __start_vessel_chain);
+    chain_pairs = malloc((chain_npairs ? chain_npairs : 1) * sizeof(ChainPair));
+    if (!chain_pairs)
+        abort();
+    memcpy(chain_pairs, __start_vessel_chain, chain_npairs * sizeof(ChainPair));
+    qsort(chain_pairs, chain_npairs, sizeof(ChainPair), pair_cmp);
+}
+
+X86Handler interp_chain_handler(X86Handler plain)
+{
+    pthread_once(&chain_once, chain_init);
+    ChainPair key = { plain, NULL };
+    const ChainPair *p = bsearch(&key, chain_pairs, chain_npairs, sizeof(ChainPair), pair_cmp);
+    return p ? p->chained : NULL;
 }

@@ -13,6 +13,7 @@
 
 #include "softmmu/memory.h"
 #include "softmmu/tlb.h"
+#include "target-x86/block-cache.h"
 #include "target-x86/cpu.h"
 #include "target-x86/lock-rmw.h"
 
@@ -24,11 +25,13 @@ static inline __attribute__((always_inline)) void x86_note_code_write(X86CPU *cp
                                                                      const uint8_t *host,
                                                                      unsigned size)
 {
-    /* [host, host + size) overlaps [page, page + TARGET_PAGE_SIZE) */
-    uintptr_t end = (uintptr_t)host + size;
-    if ((end - cpu->code_pages[0] - 1 < TARGET_PAGE_SIZE + size - 1) |
-        (end - cpu->code_pages[1] - 1 < TARGET_PAGE_SIZE + size - 1))
+    /* [host, host + size) is inside one page (the callers check) */
+    uintptr_t page = (uintptr_t)host & ~(uintptr_t)(TARGET_PAGE_SIZE - 1);
+    (void)size;
+    if (cpu->code_pages[(page / TARGET_PAGE_SIZE) & (X86_CODE_PAGES - 1)] == page) {
         cpu->run_break = true;
+        cpu->chain_stop |= CHAIN_WRITE;   /* and the chain of handlers (block-cache.h) */
+    }
 }
 
 /* Segment offset -> linear address when no check can fail; false = full path. */
@@ -67,13 +70,14 @@ static inline __attribute__((always_inline)) int x86_data_mmu_idx(const X86CPU *
     return MMU_KSMAP_IDX;
 }
 
-/* The host pointer of lin (the access inside one page) on a TLB hit on
- * plain RAM, or NULL. */
-static inline __attribute__((always_inline)) uint8_t *x86_tlb_host(X86CPU *cpu, int idx,
-                                                                 uint64_t lin, unsigned size,
-                                                                 int access)
+/* The host pointer of lin (the access inside one page) on a hit of its
+ * TLB entry e on plain RAM, or NULL. */
+static inline __attribute__((always_inline)) uint8_t *x86_tlb_entry_host(X86CPU *cpu,
+                                                                       const TLBEntry *e,
+                                                                       uint64_t lin,
+                                                                       unsigned size,
+                                                                       int access)
 {
-    const TLBEntry *e = tlb_entry(&cpu->tlb, idx, lin);
     uint64_t tag = access == ACC_WRITE ? e->addr_write : e->addr_read;
     if ((tag & (TARGET_PAGE_MASK | TLB_FLAGS_MASK)) != (lin & TARGET_PAGE_MASK))
         return NULL;
@@ -81,6 +85,14 @@ static inline __attribute__((always_inline)) uint8_t *x86_tlb_host(X86CPU *cpu, 
     if (access == ACC_WRITE)
         x86_note_code_write(cpu, host, size);
     return host;
+}
+
+/* The same in table idx. */
+static inline __attribute__((always_inline)) uint8_t *x86_tlb_host(X86CPU *cpu, int idx,
+                                                                 uint64_t lin, unsigned size,
+                                                                 int access)
+{
+    return x86_tlb_entry_host(cpu, tlb_entry(&cpu->tlb, idx, lin), lin, size, access);
 }
 
 /* Host pointer for a data access of seg:offset, or NULL (full path). */
@@ -105,20 +117,34 @@ static inline __attribute__((always_inline)) uint8_t *x86_fast_host(X86CPU *cpu,
 /*
  * x86_fast_host for the interpreter's specialised handlers
  * (interp-fast.c): the MMU index, #AC, watchpoint, LOCK and memory-map
- * checks were made once for the run (cpu->fast_mem_idx, set by
- * x86_fast_mem_setup; -1 = always the full path).
+ * checks were made once for the run (cpu->fast_mem_idx and its table
+ * cpu->fast_tlb, set by x86_fast_mem_setup; NULL = always the full path).
  */
 static inline __attribute__((always_inline)) uint8_t *x86_fast_host_run(X86CPU *cpu, int seg,
                                                                       uint64_t offset,
                                                                       unsigned size, int access)
 {
     uint64_t lin;
-    int idx = cpu->fast_mem_idx;
-    if (idx < 0 || !x86_seg_linear_fast(cpu, seg, offset, size, &lin))
+    const TLBEntry *t = cpu->fast_tlb;
+    if (!t || !x86_seg_linear_fast(cpu, seg, offset, size, &lin))
         return NULL;
     if ((lin & ~TARGET_PAGE_MASK) + size > TARGET_PAGE_SIZE)
         return NULL;
-    return x86_tlb_host(cpu, idx, lin, size, access);
+    return x86_tlb_entry_host(cpu, &t[tlb_index(lin)], lin, size, access);
+}
+
+/* x86_fast_host_run in 64-bit mode for a segment with base 0 (not FS or
+ * GS): the caller knows the mode (the handlers of 64-bit addresses). */
+static inline __attribute__((always_inline)) uint8_t *x86_fast_host_run64(X86CPU *cpu,
+                                                                        uint64_t lin,
+                                                                        unsigned size,
+                                                                        int access)
+{
+    const TLBEntry *t = cpu->fast_tlb;
+    if (!t || (uint64_t)((int64_t)(lin << 16) >> 16) != lin ||
+        (lin & ~TARGET_PAGE_MASK) + size > TARGET_PAGE_SIZE)
+        return NULL;
+    return x86_tlb_entry_host(cpu, &t[tlb_index(lin)], lin, size, access);
 }
 
 /* Little-endian load/store of 1, 2, 4 or 8 bytes at a host pointer. */

@@ -10,7 +10,10 @@
  * rip-relative, 32-bit addresses in 64-bit mode, an FS base); conditions
  * (Jcc, CMOVcc, SETcc) at all 16 codes; shifts at every size and count.
  * Also checks that each form is recognised (the comparison would otherwise
- * test nothing) and that other forms are not.
+ * test nothing) and that other forms are not. Each specialised (and fused)
+ * handler's chained form (block-cache.h) runs too, in a one-entry block
+ * with rip stale: same effects, and the chain goes on to the sentinel
+ * exactly when the instruction did not branch.
  */
 #include "tests/unit/x86-test-machine.h"
 
@@ -145,8 +148,67 @@ static const char *hex(const uint8_t *code, unsigned n)
     return buf;
 }
 
+/* ---- chained handlers (block-cache.h) ---- */
+
+static bool sentinel_reached;
+
+static void test_sentinel(X86CPU *c, const X86Insn *insn)
+{
+    (void)c;
+    (void)insn;
+    sentinel_reached = true;
+}
+
+/* A block of one entry (copied from `x`, with `handler`) and a sentinel
+ * that records whether the chain went on to it. */
+static _Alignas(16) uint8_t test_block_mem[sizeof(Block) + 2 * sizeof(ExecInsn)];
+
+static ExecInsn *test_block(const ExecInsn *x, X86Handler handler)
+{
+    Block *b = (Block *)test_block_mem;
+    memset(test_block_mem, 0, sizeof(test_block_mem));
+    b->pc = x->insn.pc;
+    b->mode = (uint8_t)(cpu->code64 | (cpu->code32 << 1));
+    b->ninsns = 1;
+    b->nguest = x->span;
+    b->insns[0] = *x;
+    b->insns[0].handler = handler;
+    b->insns[0].index = 0;
+    b->insns[0].link = NULL;
+    b->insns[1].handler = test_sentinel;
+    return &b->insns[0];
+}
+
+/*
+ * Run the chained form of entry x's handler in a test block, with cpu->rip
+ * stale (a chain does not keep it), as a chain would: the chain goes on to
+ * the sentinel (then rip is made next_rip, as chain_end does), or ends at
+ * the entry (cpu->chain_last) after a branch or the generic handler.
+ * Returns whether it went on.
+ */
+static bool run_chained(const ExecInsn *x, const char *what)
+{
+    X86Handler chained = interp_chain_handler(x->handler);
+    if (!chained)
+        ck_abort_msg("%s: no chained handler", what);
+    ExecInsn *e = test_block(x, chained);
+    sentinel_reached = false;
+    cpu->chain_stop = 0;
+    cpu->chain_last = NULL;
+    cpu->rip = 0x7fff0000;   /* stale */
+    e->handler(cpu, &e->insn);
+    if (sentinel_reached) {
+        cpu->rip = e->next_rip;
+        return true;
+    }
+    if (cpu->chain_last != e)
+        ck_abort_msg("%s: the chain ended without saying where", what);
+    return false;
+}
+
 /* Decode `code`, check that a specialised handler exists iff `expect_fast`,
- * and compare it with the generic handler from many random states. */
+ * and compare it with the generic handler from many random states; the
+ * same for its chained form. */
 static void check_form(const uint8_t *code, unsigned n, bool expect_fast)
 {
     Bytes c = { code, n };
@@ -197,6 +259,24 @@ static void check_form(const uint8_t *code, unsigned n, bool expect_fast)
         if (generic.rip != special.rip)
             ck_abort_msg("form %s: rip %llx vs %llx", hex(code, n),
                          (unsigned long long)generic.rip, (unsigned long long)special.rip);
+        /* the chained form, from the same state */
+        memcpy(cpu->regs, before.regs, sizeof(before.regs));
+        memcpy(tm_ram.ram + DATA, before.mem, sizeof(before.mem));
+        cpu->cc = cc;
+        cpu->rflags = rflags;
+        ExecInsn x = { .insn = insn, .next_rip = 0x1000 + n, .simple = true, .span = 1,
+                       .handler = fast };
+        bool went_on = run_chained(&x, hex(code, n));
+        save(&special);
+        if (memcmp(generic.regs, special.regs, sizeof(generic.regs)) != 0 ||
+            generic.rflags != special.rflags || generic.rip != special.rip ||
+            memcmp(generic.mem, special.mem, sizeof(generic.mem)) != 0)
+            ck_abort_msg("form %s: chained: rip %llx vs %llx", hex(code, n),
+                         (unsigned long long)generic.rip, (unsigned long long)special.rip);
+        /* it goes on unless it branched */
+        if (went_on != (generic.rip == x.next_rip))
+            ck_abort_msg("form %s: chained: went on %d, rip %llx", hex(code, n), went_on,
+                         (unsigned long long)generic.rip);
     }
 }
 
@@ -564,6 +644,17 @@ static void check_fused(const uint8_t *code, unsigned n, unsigned cond, bool exp
             generic.rflags != fused.rflags || generic.rip != fused.rip)
             ck_abort_msg("fuse %s + j%x: rflags %llx/%llx rip %llx/%llx", hex(code, n), cond,
                          (unsigned long long)generic.rflags, (unsigned long long)fused.rflags,
+                         (unsigned long long)generic.rip, (unsigned long long)fused.rip);
+        /* the chained form: goes on iff not taken */
+        memcpy(cpu->regs, before.regs, sizeof(before.regs));
+        cpu->cc = cc;
+        cpu->rflags = rflags;
+        bool went_on = run_chained(&ea, "fused");
+        save(&fused);
+        if (memcmp(generic.regs, fused.regs, sizeof(generic.regs)) != 0 ||
+            generic.rflags != fused.rflags || generic.rip != fused.rip ||
+            went_on != (generic.rip == ea.next_rip))
+            ck_abort_msg("fuse %s + j%x: chained: rip %llx/%llx", hex(code, n), cond,
                          (unsigned long long)generic.rip, (unsigned long long)fused.rip);
     }
 }
