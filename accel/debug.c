@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "softmmu/code-pages.h"   /* TLB flush when watchpoints change */
 #include "target-x86/cpu.h"
 
 typedef struct DebugPoint {
@@ -45,6 +46,8 @@ static bool cpu_ok(const X86CPU *cpu)
     return cpu->index >= 0 && cpu->index < VESSEL_MAX_CPUS;
 }
 
+static atomic_uint generation;   /* bumped on every change of the list */
+
 static void update_active(void)
 {
     int watch = 0;
@@ -53,6 +56,26 @@ static void update_active(void)
             watch = 1;
     atomic_store(&debug_watch_active, watch);
     atomic_store(&debug_active, nr_points > 0 || step_cpu >= 0 || atomic_load(&stop_pending));
+}
+
+/* Does [vaddr, vaddr + len) overlap a watchpoint? (tlb_watch_hook: the
+ * list only changes while every vCPU is parked.) */
+static bool watch_overlaps(uint64_t vaddr, uint64_t len)
+{
+    for (int i = 0; i < nr_points; i++) {
+        const DebugPoint *p = &points[i];
+        if (p->type >= DEBUG_WP_WRITE && (p->addr - vaddr < len || vaddr - p->addr < p->len))
+            return true;
+    }
+    return false;
+}
+
+/* The watchpoints changed: TLB entries get TLB_WATCH from the new list
+ * (slow path for the JIT's accesses to watched pages). */
+static void watch_changed(void)
+{
+    tlb_watch_hook = atomic_load(&debug_watch_active) ? watch_overlaps : NULL;
+    code_pages_flush_tlbs();
 }
 
 bool debug_insert(int type, uint64_t addr, uint64_t len)
@@ -67,7 +90,10 @@ bool debug_insert(int type, uint64_t addr, uint64_t len)
     if (nr_points >= DEBUG_MAX_POINTS)
         return false;
     points[nr_points++] = (DebugPoint){ type, addr, len };
+    atomic_fetch_add(&generation, 1);
     update_active();
+    if (type >= DEBUG_WP_WRITE)
+        watch_changed();
     return true;
 }
 
@@ -77,7 +103,10 @@ bool debug_remove(int type, uint64_t addr, uint64_t len)
         if (points[i].type == type && points[i].addr == addr &&
             (type < DEBUG_WP_WRITE || points[i].len == len)) {
             points[i] = points[--nr_points];
+            atomic_fetch_add(&generation, 1);
             update_active();
+            if (type >= DEBUG_WP_WRITE)
+                watch_changed();
             return true;
         }
     }
@@ -86,9 +115,13 @@ bool debug_remove(int type, uint64_t addr, uint64_t len)
 
 void debug_remove_all(void)
 {
+    bool had_watch = atomic_load(&debug_watch_active);
     nr_points = 0;
     step_cpu = -1;
+    atomic_fetch_add(&generation, 1);
     update_active();
+    if (had_watch)
+        watch_changed();
 }
 
 int debug_get_points(int *types, uint64_t *addrs, uint64_t *lens, int max)
@@ -120,6 +153,16 @@ static int find_exec_point(uint64_t lin)
         if (points[i].type <= DEBUG_BP_HW && points[i].addr == lin)
             return i;
     return -1;
+}
+
+bool debug_exec_point_at(uint64_t lin)
+{
+    return find_exec_point(lin) >= 0;
+}
+
+unsigned debug_generation(void)
+{
+    return atomic_load(&generation);
 }
 
 void debug_prepare_resume(X86CPU *const *cpus, int nr_cpus, int step)

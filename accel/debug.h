@@ -60,6 +60,12 @@ void debug_prepare_resume(X86CPU *const *cpus, int nr_cpus, int step_cpu);
 int debug_get_points(int *types, uint64_t *addrs, uint64_t *lens, int max);
 int debug_get_step_cpu(void);
 
+/* For accelerators that translate code (tcg): whether an execution breakpoint
+ * (gdb Z0/Z1) is at linear address `lin`, and a counter that changes whenever
+ * the breakpoint list does (blocks translated under another list are stale). */
+bool debug_exec_point_at(uint64_t lin);
+unsigned debug_generation(void);
+
 /* The stop reported by a vCPU since the last resume; false if none. */
 bool debug_take_stop(DebugStop *out);
 /* Called (from a vCPU thread) when a vCPU stops; set by the gdb stub. */

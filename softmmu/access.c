@@ -10,8 +10,11 @@
  * - Unassigned bytes read 0xff and drop writes.
  * - Accesses that cross flat ranges are split at the range boundaries.
  * - Addresses do not wrap: bytes at or past 2^64 are unassigned.
+ * - Every write into RAM (and RAM mapped for writing) is reported to the
+ *   code-page marks first (code-pages.h: self-modifying code, DMA).
  */
 #include "softmmu/memory-internal.h"
+#include "softmmu/code-pages.h"
 #include "core/log.h"
 
 #include <glib.h>
@@ -260,6 +263,7 @@ static MemTxResult host_bytes(MemoryRegion *mr, uint64_t off, uint8_t *buf, uint
     if (kind == ACCESS_READ) {
         memcpy(buf, mr->ram + off, len);
     } else if (mr->kind == MR_RAM || kind == ACCESS_WRITE_ROM) {
+        code_pages_notify_write(mr->ram + off, len);
         memcpy(mr->ram + off, buf, len);
     } else {
         log_mask(LOG_UNIMP, "%s: write of %" PRIu64 " bytes to ROM at offset 0x%" PRIx64
@@ -386,5 +390,8 @@ uint8_t *address_space_map_ram(AddressSpace *as, uint64_t addr, uint64_t *plen, 
     uint64_t avail = flat_range_last(fr) - addr + 1; /* <= fr->size, no overflow */
     if (*plen > avail)
         *plen = avail;
-    return mr->ram + fr->offset_in_region + (addr - fr->start);
+    uint8_t *host = mr->ram + fr->offset_in_region + (addr - fr->start);
+    if (is_write)
+        code_pages_notify_write(host, *plen);
+    return host;
 }

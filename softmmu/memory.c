@@ -5,6 +5,7 @@
  * topology changes. No locking: callers hold the big lock.
  */
 #include "softmmu/memory-internal.h"
+#include "softmmu/code-pages.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -131,8 +132,11 @@ void memory_region_destroy(MemoryRegion *mr)
     g_free(mr->subregions);
     mr->subregions = NULL;
     mr->nr_subregions = 0;
-    if (mr->ram_owned && mr->ram)
+    if (mr->ram_owned && mr->ram) {
+        /* code translated from it dies before the host memory is reused */
+        code_pages_notify_write(mr->ram, (size_t)mr->size);
         munmap(mr->ram, (size_t)mr->size);
+    }
     mr->ram = NULL;
     mr->ram_owned = false;
     if (mr->kind == MR_RAM || mr->kind == MR_ROM)

@@ -156,6 +156,8 @@ const FlatRange *address_space_lookup(AddressSpace *as, uint64_t addr);
 /*
  * Host pointer for [addr, addr + *plen) if it lies in RAM (or ROM when
  * !is_write), clamping *plen to the end of that RAM range. NULL otherwise.
+ * is_write reports a write of the whole [addr, addr + *plen) to the code
+ * pages (code-pages.h) before returning: map only what will be written.
  */
 uint8_t *address_space_map_ram(AddressSpace *as, uint64_t addr, uint64_t *plen, bool is_write);
 

@@ -85,6 +85,18 @@ void tlb_check_generation(CPUTLB *tlb, AddressSpace *as);
 void tlb_set_page(CPUTLB *tlb, AddressSpace *as, int mmu_idx, uint64_t vaddr, uint64_t paddr,
                   int prot, uint64_t page_size, bool global);
 
+/*
+ * After a write through a TLB_NOTDIRTY write tag (code-pages.h): drop the
+ * flag from `vaddr`'s entry in `mmu_idx` if its page holds no translated
+ * code any more, so later stores take the fast path again.
+ */
+void tlb_clear_notdirty(CPUTLB *tlb, int mmu_idx, uint64_t vaddr);
+
+/* gdb watchpoints (set by accel/debug.c while any exists, NULL otherwise):
+ * true if [vaddr, vaddr + len) overlaps one. tlb_set_page then puts
+ * TLB_WATCH on the page's read and write tags. */
+extern bool (*tlb_watch_hook)(uint64_t vaddr, uint64_t len);
+
 /* The entry for `vaddr` in `mmu_idx`. */
 static inline TLBEntry *tlb_entry(CPUTLB *tlb, int mmu_idx, uint64_t vaddr)
 {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/machine.h"
+#include "softmmu/code-pages.h"
 #include "target-x86/cpu.h"
 #include "target-x86/cpu-internal.h"
 
@@ -23,11 +24,14 @@ X86CPU *x86_cpu_new(Machine *m, int index)
     cpu->io_as = &m->io_as;
     cpu->a20_mask = ~0ull;
     x86_cpu_reset(cpu);
+    code_pages_register_tlb(&cpu->tlb);   /* write tags follow the code pages */
     return cpu;
 }
 
 void x86_cpu_free(X86CPU *cpu)
 {
+    if (cpu)
+        code_pages_unregister_tlb(&cpu->tlb);
     free(cpu);
 }
 
@@ -166,6 +170,7 @@ static void kick(X86CPU *cpu)
 void x86_cpu_raise_event(X86CPU *cpu, unsigned mask)
 {
     atomic_fetch_or(&cpu->interrupt_request, mask);
+    atomic_store(&cpu->tcg_exit_request, 1);   /* after it: the JIT's blocks stop */
     kick(cpu);
 }
 

@@ -2,12 +2,15 @@
  * Guest memory accesses from the CPU: segmentation checks (real, protected,
  * 64-bit), then paging through the software TLB, RAM by host pointer and
  * everything else through the address space under the big lock. Accesses
- * that cross a page check both pages before touching either.
+ * that cross a page check both pages before touching either. Stores into
+ * RAM holding translated code (TLB_NOTDIRTY) report to the code pages
+ * before they land; watched RAM (TLB_WATCH) is RAM for the access itself.
  */
 #include <string.h>
 
 #include "core/main-loop.h"
 #include "accel/debug.h"   /* gdb watchpoints on system accesses */
+#include "softmmu/code-pages.h"
 #include "softmmu/memory.h"
 #include "softmmu/tlb.h"
 #include "target-x86/cpu.h"
@@ -107,9 +110,13 @@ static uint64_t tag_of(const TLBEntry *e, int access)
 
 /*
  * Translate one linear address for `access` in `idx`: a host pointer for
- * plain RAM, or NULL with *phys set for the slow path. Faults longjmp.
+ * RAM, or NULL with *phys set for the slow path (MMIO, ROM writes). RAM
+ * stays RAM under TLB_WATCH (the callers check watchpoints) and
+ * TLB_NOTDIRTY (*notdirty set: the writer reports the write to the code
+ * pages first). Faults longjmp.
  */
-static uint8_t *translate(X86CPU *cpu, uint64_t lin, int access, int idx, uint64_t *phys)
+static uint8_t *translate_flags(X86CPU *cpu, uint64_t lin, int access, int idx, uint64_t *phys,
+                                bool *notdirty)
 {
     TLBEntry *e = tlb_entry(&cpu->tlb, idx, lin);
     uint64_t tag = tag_of(e, access);
@@ -122,9 +129,16 @@ static uint8_t *translate(X86CPU *cpu, uint64_t lin, int access, int idx, uint64
         }
     }
     *phys = e->phys | (lin & ~TARGET_PAGE_MASK);
-    if (tag & TLB_FLAGS_MASK)
+    *notdirty = (tag & TLB_NOTDIRTY) != 0;
+    if (tag & (TLB_MMIO | TLB_INVALID))
         return NULL;
     return (uint8_t *)(uintptr_t)(lin + e->addend);
+}
+
+static uint8_t *translate(X86CPU *cpu, uint64_t lin, int access, int idx, uint64_t *phys)
+{
+    bool notdirty;
+    return translate_flags(cpu, lin, access, idx, phys, &notdirty);
 }
 
 
@@ -167,6 +181,7 @@ typedef struct PagePart {
     uint8_t *host;
     uint64_t phys;
     unsigned len;
+    bool notdirty;   /* RAM holding translated code (TLB_NOTDIRTY) */
 } PagePart;
 
 /* Translate both pages of a page-crossing access before touching memory. */
@@ -175,14 +190,15 @@ static void translate_split(X86CPU *cpu, uint64_t lin, unsigned size, int access
 {
     unsigned first = (unsigned)(TARGET_PAGE_SIZE - (lin & ~TARGET_PAGE_MASK));
     uint64_t lin2 = wrap_lin(cpu, lin + first);
-    part[0].host = translate(cpu, lin, access, idx, &part[0].phys);
+    part[0].host = translate_flags(cpu, lin, access, idx, &part[0].phys, &part[0].notdirty);
     part[0].len = first;
-    part[1].host = translate(cpu, lin2, access, idx, &part[1].phys);
+    part[1].host = translate_flags(cpu, lin2, access, idx, &part[1].phys, &part[1].notdirty);
     part[1].len = size - first;
     /* the second fill may have evicted nothing of the first (different
      * index), but re-translate the first in case both share a slot */
     if (tlb_index(lin) == tlb_index(lin2))
-        part[0].host = translate(cpu, lin, access, idx, &part[0].phys);
+        part[0].host = translate_flags(cpu, lin, access, idx, &part[0].phys,
+                                       &part[0].notdirty);
 }
 
 static uint64_t part_ld(X86CPU *cpu, const PagePart *p, unsigned off)
@@ -223,29 +239,52 @@ static uint64_t read_idx(X86CPU *cpu, uint64_t lin, unsigned size, int access, i
     return v;
 }
 
+/* A store into RAM holding translated code: report it to the code pages
+ * (the JIT drops the page's blocks) before it lands. */
+static void notdirty_before(const PagePart *p)
+{
+    if (p->host && p->notdirty)
+        code_pages_notify_write(p->host, p->len);
+}
+
+/* ... and after it, let later stores to the page take the fast path again
+ * unless it holds code again. */
+static void notdirty_after(X86CPU *cpu, const PagePart *p, uint64_t lin, int idx)
+{
+    if (p->host && p->notdirty)
+        tlb_clear_notdirty(&cpu->tlb, idx, lin);
+}
+
 static void write_idx(X86CPU *cpu, uint64_t lin, uint64_t val, unsigned size, int idx)
 {
     tlb_check_generation(&cpu->tlb, cpu->as);
     if (!crosses_page(lin, size)) {
-        uint64_t phys;
-        uint8_t *host = translate(cpu, lin, ACC_WRITE, idx, &phys);
-        if (host)
-            x86_note_code_write(cpu, host, size);
-        if (host && x86_lock_rmw_active)
-            x86_lock_rmw_store(cpu, host, val, size);
-        else if (host)
-            x86_host_st(host, val, size);
+        PagePart p = { .len = size };
+        p.host = translate_flags(cpu, lin, ACC_WRITE, idx, &p.phys, &p.notdirty);
+        if (!p.host) {
+            mmio_st(cpu, p.phys, val, size);
+            return;
+        }
+        notdirty_before(&p);
+        x86_note_code_write(cpu, p.host, size);
+        if (x86_lock_rmw_active)
+            x86_lock_rmw_store(cpu, p.host, val, size);
         else
-            mmio_st(cpu, phys, val, size);
+            x86_host_st(p.host, val, size);
+        notdirty_after(cpu, &p, lin, idx);
         return;
     }
     PagePart part[2];
     translate_split(cpu, lin, size, ACC_WRITE, idx, part);
+    notdirty_before(&part[0]);
+    notdirty_before(&part[1]);
     for (unsigned i = 0; i < size; i++) {
         const PagePart *p = i < part[0].len ? &part[0] : &part[1];
         unsigned off = i < part[0].len ? i : i - part[0].len;
         part_st(cpu, p, off, (uint8_t)(val >> (8 * i)));
     }
+    notdirty_after(cpu, &part[0], lin, idx);
+    notdirty_after(cpu, &part[1], wrap_lin(cpu, lin + part[0].len), idx);
 }
 
 /* #AC(0): misaligned data access at CPL 3 with CR0.AM and EFLAGS.AC. */
@@ -298,6 +337,25 @@ void x86_write_lin(X86CPU *cpu, uint64_t lin, uint64_t val, unsigned size, bool 
 {
     lin = wrap_lin(cpu, lin);
     write_idx(cpu, lin, val, size, lin_mmu_index(cpu, user));
+    debug_sys_access(cpu, lin, size, true);
+}
+
+/* The JIT's slow paths: the linear address is final (segmentation and #AC
+ * were checked by the generated code), the MMU index is the block's. Every
+ * page flag is handled here (TLB_MMIO, TLB_NOTDIRTY, TLB_WATCH: the gdb
+ * watchpoints are checked like the CPU's own accesses). */
+uint64_t x86_ld_mmu(X86CPU *cpu, uint64_t lin, unsigned size, int mmu_idx)
+{
+    lin = wrap_lin(cpu, lin);
+    uint64_t v = read_idx(cpu, lin, size, ACC_READ, mmu_idx);
+    debug_sys_access(cpu, lin, size, false);
+    return v;
+}
+
+void x86_st_mmu(X86CPU *cpu, uint64_t lin, uint64_t val, unsigned size, int mmu_idx)
+{
+    lin = wrap_lin(cpu, lin);
+    write_idx(cpu, lin, val, size, mmu_idx);
     debug_sys_access(cpu, lin, size, true);
 }
 
