@@ -13,7 +13,12 @@ extern const AccelOps accel_interp_ops;
 #else
 #define ACCEL_INTERP_OPS NULL
 #endif
+#ifdef VESSEL_HAVE_TCG
+extern const AccelOps accel_tcg_ops;
+#define ACCEL_TCG_OPS (&accel_tcg_ops)
+#else
 #define ACCEL_TCG_OPS NULL
+#endif
 #ifdef VESSEL_HAVE_KVM
 extern const AccelOps accel_kvm_ops;
 #define ACCEL_KVM_OPS (&accel_kvm_ops)

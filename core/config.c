@@ -22,6 +22,8 @@ static const char usage_text[] =
     "  -m SIZE[M|G]        guest RAM (default 128M; plain numbers are MiB)\n"
     "  -smp N              number of vCPUs, 1-8 (default 1)\n"
     "  -accel NAME         interp | tcg | kvm (default interp); -enable-kvm = -accel kvm\n"
+    "  -accel tcg,backend=B,tb-size=MIB  the JIT: back end x86_64 (native, default where built)\n"
+    "                      or tci; code buffer size (default 64 MiB)\n"
     "  -icount SHIFT       deterministic clock: each instruction is 2^SHIFT ns\n"
     "Firmware and boot:\n"
     "  -bios FILE          firmware image (power of two, 64 KiB - 16 MiB)\n"
@@ -156,13 +158,16 @@ static bool parse_accel(VesselConfig *cfg, const char *arg, char **err)
     const char *name = arg;
     if (g_str_has_prefix(name, "accel="))
         name = name + 6;
-    char *n = g_strndup(name, strcspn(name, ",:"));
+    size_t len = strcspn(name, ",:");
+    char *n = g_strndup(name, len);
     if (!*n) {
         g_free(n);
         return set_err(err, "-accel: missing accelerator name");
     }
     cfg->accel = g_intern_string(n);
     g_free(n);
+    /* properties (e.g. tcg's backend=): checked by the accelerator */
+    cfg->accel_props = name[len] == ',' && name[len + 1] ? g_intern_string(name + len + 1) : NULL;
     return true;
 }
 

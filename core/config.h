@@ -29,6 +29,7 @@ typedef struct VesselConfig {
     bool nographic;
     const char *display;        /* -display */
     const char *accel;          /* -accel interp|tcg|kvm */
+    const char *accel_props;    /* -accel NAME,PROPS: what follows the first comma, or NULL */
     DeviceSpec devices[VESSEL_MAX_DEVICES];
     int nr_devices;
     bool no_reboot;

@@ -44,12 +44,12 @@ def expect_ok(name, args, needle):
         print(f"ok   {name}")
 
 
-def expect_stops(name, rom, how):
+def expect_stops(name, rom, how, extra=()):
     """Run a guest that never ends, stop it by a signal or Ctrl-A x, expect status 0 and no crash."""
     global passed
     import signal
     import time
-    p = subprocess.Popen([VESSEL, "-bios", rom, "-nographic"], stdin=subprocess.PIPE,
+    p = subprocess.Popen([VESSEL, "-bios", rom, "-nographic"] + list(extra), stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     time.sleep(0.5)
     if how == "ctrl-a-x":
@@ -107,7 +107,13 @@ def main():
     expect_error("bios-huge", ["-bios", huge, "-nographic"], "power of two")
     expect_error("bios-empty", ["-bios", empty, "-nographic"], "power of two")
     expect_error("accel-unknown", bios + ["-accel", "warp"], "unknown accelerator")
-    expect_error("accel-tcg-unbuilt", bios + ["-accel", "tcg"], "not built")
+    # -accel tcg properties (accel/tcg/tcg-accel.c)
+    expect_error("accel-tcg-backend", bios + ["-accel", "tcg,backend=warp"], "unknown backend 'warp'")
+    expect_error("accel-tcg-backend-empty", bios + ["-accel", "tcg,backend="], "unknown backend")
+    expect_error("accel-tcg-property", bios + ["-accel", "tcg,turbo=on"], "unknown property 'turbo=on'")
+    expect_error("accel-tcg-tb-size", bios + ["-accel", "tcg,tb-size=0"], "tb-size must be 1 to 2048")
+    expect_error("accel-tcg-tb-size-text", bios + ["-accel", "tcg,tb-size=big"], "tb-size")
+    expect_error("accel-tcg-thread", bios + ["-accel", "tcg,thread=fast"], "unknown property 'thread=fast'")
     # -accel kvm, built or not, usable or not: tests/cli/test-cli-kvm.py
     expect_error("device-unknown", bios + ["-device", "e1000"], "unknown device")
     expect_error("debugexit-bad-iobase", bios + ["-device", "isa-debug-exit,iobase=zz"], "iobase")
@@ -129,6 +135,9 @@ def main():
     expect_stops("sigterm", spin, signal.SIGTERM)
     expect_stops("sigint", spin, signal.SIGINT)
     expect_stops("ctrl-a-x", spin, "ctrl-a-x")
+    # the JIT: a block chained to itself (jmp $) still leaves for the stop request
+    expect_stops("sigterm-tcg", spin, signal.SIGTERM, ["-accel", "tcg"])
+    expect_stops("ctrl-a-x-tci", spin, "ctrl-a-x", ["-accel", "tcg,backend=tci"])
 
     total = passed + len(failures)
     for f in failures:

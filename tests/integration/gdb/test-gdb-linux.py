@@ -13,7 +13,7 @@ bzImage (xz/gzip payload) and the exported function _printk is resolved from
 its __ksymtab section; the banner is found in .rodata by its "Linux version "
 prefix. Exit 77 (skip) without a kernel, gdb or a readable image.
 
-usage: test-gdb-linux.py --vessel VESSEL [--gdb GDB] [--timeout SECONDS]
+usage: test-gdb-linux.py --vessel VESSEL [--gdb GDB] [--timeout SECONDS] [--accel A]
 """
 import argparse
 import glob
@@ -133,6 +133,7 @@ def main():
     ap.add_argument('--vessel', required=True)
     ap.add_argument('--gdb', default=shutil.which('gdb'))
     ap.add_argument('--timeout', type=float, default=300)
+    ap.add_argument('--accel', default='interp')
     args = ap.parse_args()
     if not args.gdb or not os.path.exists(args.gdb):
         skip('gdb not found')
@@ -149,7 +150,7 @@ def main():
 
     port = free_port()
     out_file = tempfile.TemporaryFile()
-    v = subprocess.Popen([args.vessel, '-m', '256M', '-nographic', '-no-reboot', '-S',
+    v = subprocess.Popen([args.vessel, '-accel', args.accel, '-m', '256M', '-nographic', '-no-reboot', '-S',
                           '-gdb', 'tcp::%d' % port, '-kernel', kernel,
                           '-append', 'console=ttyS0 nokaslr earlyprintk=ttyS0'],
                          stdout=out_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
