@@ -9,6 +9,7 @@
 #include <time.h>
 #include <glib.h>
 
+#include "core/clock.h"
 #include "core/machine.h"
 #include "core/main-loop.h"
 #include "core/runstate.h"
@@ -182,4 +183,27 @@ void vcpus_resume(void)
 bool vcpus_paused(void)
 {
     return pause_requested;
+}
+
+void vcpu_icount_timers(uint64_t executed)
+{
+    if (!clock_icount_enabled())
+        return;
+    big_lock();
+    clock_icount_advance(executed);
+    timers_run_expired(CLOCK_VIRTUAL);
+    big_unlock();
+}
+
+bool vcpu_icount_warp(void)
+{
+    if (!clock_icount_enabled())
+        return false;
+    big_lock();
+    int64_t d = timers_deadline_ns(CLOCK_VIRTUAL);
+    if (d > 0)
+        clock_icount_warp(d);
+    bool ran = d >= 0 && timers_run_expired(CLOCK_VIRTUAL);
+    big_unlock();
+    return ran;
 }

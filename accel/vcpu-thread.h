@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct Machine Machine;
 typedef struct X86CPU X86CPU;
@@ -30,6 +31,13 @@ void vcpu_threads_kick_all(Machine *m);
 void vcpu_threads_stop(Machine *m);
 /* Sleep until the vCPU has a pending event or a stop is requested. */
 void vcpu_thread_wait_event(VCpuThread *t);
+/* Deterministic mode (-icount), at a slice boundary of a vCPU thread:
+ * advance the virtual clock by `executed` instructions and run the timers
+ * that expired; and for a halted vCPU, jump the clock to the next timer
+ * (time only passes by instructions: nothing else would wake it), true if
+ * a timer ran. Both do nothing without -icount. */
+void vcpu_icount_timers(uint64_t executed);
+bool vcpu_icount_warp(void);
 /* Pause/resume all vCPUs (gdb, -S, -no-shutdown); vCPUs sleep while paused. */
 void vcpus_pause(void);
 void vcpus_resume(void);

@@ -114,7 +114,7 @@ void x86_locked_handler(X86CPU *cpu, const X86Insn *insn)
 
 /* ---- the loop ---- */
 
-static uint64_t cpu_features(X86CPU *cpu)
+uint64_t x86_decode_features(X86CPU *cpu)
 {
     uint32_t a, b, c, d, a2, b2, c2, d2, a7, b7, c7, d7;
     x86_cpuid(cpu, 1, 0, &a, &b, &c, &d);
@@ -454,7 +454,7 @@ static void exec_insn(X86CPU *cpu, uint64_t features)
 
 void x86_exec_one(X86CPU *cpu)
 {
-    exec_insn(cpu, cpu_features(cpu));
+    exec_insn(cpu, x86_decode_features(cpu));
 }
 
 /*
@@ -815,7 +815,7 @@ int x86_cpu_exec(X86CPU *cpu, uint64_t max_insns)
 {
     uint64_t start = cpu->icount;
     volatile uint64_t limit = max_insns > UINT64_MAX - start ? UINT64_MAX : start + max_insns;
-    uint64_t features = cpu_features(cpu);
+    uint64_t features = x86_decode_features(cpu);
     BlockCache *c = block_cache_get(features);
     c->trust_kept = false;   /* devices ran on this thread between slices */
     if (setjmp(cpu->jmp_env) != 0) {

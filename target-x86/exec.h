@@ -21,6 +21,10 @@ enum {
 /* Run up to max_insns instructions; returns why it stopped. */
 int x86_cpu_exec(X86CPU *cpu, uint64_t max_insns);
 
+/* The CPUID features (FEAT_* bits) the decoder decodes with for this CPU:
+ * the interpreter's and the JIT's blocks are decoded with the same set. */
+uint64_t x86_decode_features(X86CPU *cpu);
+
 /* Execute exactly one instruction (no event handling); for the JIT's
  * helper calls and tests. Exceptions longjmp to cpu->jmp_env. */
 void x86_exec_one(X86CPU *cpu);

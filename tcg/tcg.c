@@ -270,27 +270,6 @@ void tcg_gen_discard(TCGContext *s, TCGv a) { GEN(INDEX_op_discard, T(a)); }
 
 /* ---- helpers shared by passes and back ends ---- */
 
-bool tcg_cond_eval(TCGCond c, uint64_t a, uint64_t b)
-{
-    switch (c) {
-    case TCG_COND_NEVER: return false;
-    case TCG_COND_ALWAYS: return true;
-    case TCG_COND_EQ: return a == b;
-    case TCG_COND_NE: return a != b;
-    case TCG_COND_LT: return (int64_t)a < (int64_t)b;
-    case TCG_COND_GE: return (int64_t)a >= (int64_t)b;
-    case TCG_COND_LE: return (int64_t)a <= (int64_t)b;
-    case TCG_COND_GT: return (int64_t)a > (int64_t)b;
-    case TCG_COND_LTU: return a < b;
-    case TCG_COND_GEU: return a >= b;
-    case TCG_COND_LEU: return a <= b;
-    case TCG_COND_GTU: return a > b;
-    case TCG_COND_TSTEQ: return (a & b) == 0;
-    case TCG_COND_TSTNE: return (a & b) != 0;
-    }
-    return false;
-}
-
 static uint64_t rotl64(uint64_t a, unsigned n)
 {
     n &= 63;

@@ -232,7 +232,26 @@ void tcg_gen_discard(TCGContext *s, TCGv a);
 
 /* ---- shared evaluation (tcg.c): the reference semantics of the ops,
  * used by the optimizer's constant folding and the portable back end ---- */
-bool tcg_cond_eval(TCGCond c, uint64_t a, uint64_t b);
+static inline bool tcg_cond_eval(TCGCond c, uint64_t a, uint64_t b)
+{
+    switch (c) {
+    case TCG_COND_NEVER: return false;
+    case TCG_COND_ALWAYS: return true;
+    case TCG_COND_EQ: return a == b;
+    case TCG_COND_NE: return a != b;
+    case TCG_COND_LT: return (int64_t)a < (int64_t)b;
+    case TCG_COND_GE: return (int64_t)a >= (int64_t)b;
+    case TCG_COND_LE: return (int64_t)a <= (int64_t)b;
+    case TCG_COND_GT: return (int64_t)a > (int64_t)b;
+    case TCG_COND_LTU: return a < b;
+    case TCG_COND_GEU: return a >= b;
+    case TCG_COND_LEU: return a <= b;
+    case TCG_COND_GTU: return a > b;
+    case TCG_COND_TSTEQ: return (a & b) == 0;
+    case TCG_COND_TSTNE: return (a & b) != 0;
+    }
+    return false;
+}
 /* d = a op b for the 1-output ops with 1 or 2 inputs and no constant
  * argument (add..rotr, neg..bswap64; b ignored for 1-input ops). false if
  * opc is not such an op. */

@@ -19,32 +19,6 @@
 
 #define SLICE_INSNS 100000
 
-/* Run virtual timers at a slice boundary in deterministic (-icount) mode. */
-static void run_icount_timers(uint64_t executed)
-{
-    if (!clock_icount_enabled())
-        return;
-    big_lock();
-    clock_icount_advance(executed);
-    timers_run_expired(CLOCK_VIRTUAL);
-    big_unlock();
-}
-
-/* With -icount a halted CPU jumps the clock to the next timer: time only
- * passes by instructions, so nothing else would ever wake it. */
-static bool icount_warp_to_deadline(void)
-{
-    if (!clock_icount_enabled())
-        return false;
-    big_lock();
-    int64_t d = timers_deadline_ns(CLOCK_VIRTUAL);
-    if (d > 0)
-        clock_icount_warp(d);
-    bool ran = d >= 0 && timers_run_expired(CLOCK_VIRTUAL);
-    big_unlock();
-    return ran;
-}
-
 static void interp_run_slice(VCpuThread *t)
 {
     X86CPU *cpu = t->cpu;
@@ -55,8 +29,8 @@ static void interp_run_slice(VCpuThread *t)
     }
     uint64_t before = cpu->icount;
     int r = x86_cpu_exec(cpu, SLICE_INSNS);
-    run_icount_timers(cpu->icount - before);
-    if (r == EXEC_HALTED && !icount_warp_to_deadline())
+    vcpu_icount_timers(cpu->icount - before);
+    if (r == EXEC_HALTED && !vcpu_icount_warp())
         vcpu_thread_wait_event(t);
 }
 

@@ -47,30 +47,6 @@ TcgVCpu *tcg_current_vcpu(void)
     return cur_vcpu;
 }
 
-/* ---- decoder features (the same CPUID bits the interpreter decodes with) ---- */
-
-static uint64_t cpu_features(X86CPU *cpu)
-{
-    uint32_t r[10] = { 0 }, a7, c7, d7;
-    x86_cpuid(cpu, 1, 0, &r[0], &r[1], &r[2], &r[3]);
-    x86_cpuid(cpu, 0x80000001, 0, &r[4], &r[5], &r[6], &r[7]);
-    x86_cpuid(cpu, 7, 0, &a7, &r[9], &c7, &d7);
-    static const struct { uint8_t feat, reg, bit; } bits[] = {
-        { FEAT_FPU, 3, 0 }, { FEAT_CX8, 3, 8 }, { FEAT_SEP, 3, 11 }, { FEAT_CMOV, 3, 15 },
-        { FEAT_CLFLUSH, 3, 19 }, { FEAT_SSE, 3, 25 }, { FEAT_SSE2, 3, 26 },
-        { FEAT_SSE3, 2, 0 }, { FEAT_MONITOR, 2, 3 }, { FEAT_SSSE3, 2, 9 }, { FEAT_CX16, 2, 13 },
-        { FEAT_SSE41, 2, 19 }, { FEAT_SSE42, 2, 20 }, { FEAT_MOVBE, 2, 22 },
-        { FEAT_POPCNT, 2, 23 }, { FEAT_RDRAND, 2, 30 },
-        { FEAT_SYSCALL, 7, 11 }, { FEAT_RDTSCP, 7, 27 }, { FEAT_LM, 7, 29 },
-        { FEAT_LZCNT, 6, 5 }, { FEAT_FSGSBASE, 9, 0 }, { FEAT_BMI1, 9, 3 }, { FEAT_SMAP, 9, 20 },
-    };
-    uint64_t f = 1ull << FEAT_NONE;
-    for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
-        if (r[bits[i].reg] & (1u << bits[i].bit))
-            f |= 1ull << bits[i].feat;
-    return f;
-}
-
 /* ---- logging of translated blocks (-d in_asm, op, out_asm) ---- */
 
 typedef struct LogFetch {
@@ -495,7 +471,7 @@ int tcg_cpu_exec(TcgVCpu *v, uint64_t max_insns)
     cur_vcpu = v;
     loop = (TcgLoop){ .v = v };
     loop.limit = max_insns > UINT64_MAX - start ? UINT64_MAX : start + max_insns;
-    v->features = cpu_features(cpu);
+    v->features = x86_decode_features(cpu);
     int r;
     for (;;) {
         int why = setjmp(cpu->jmp_env);

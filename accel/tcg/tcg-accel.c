@@ -29,31 +29,6 @@ bool tcg_breakpoint_at(X86CPU *cpu, uint64_t pc)
     return debug_exec_point_at(lin);
 }
 
-/* Virtual timers at a slice boundary in deterministic (-icount) mode. */
-static void run_icount_timers(uint64_t executed)
-{
-    if (!clock_icount_enabled())
-        return;
-    big_lock();
-    clock_icount_advance(executed);
-    timers_run_expired(CLOCK_VIRTUAL);
-    big_unlock();
-}
-
-/* With -icount a halted CPU jumps the clock to the next timer. */
-static bool icount_warp_to_deadline(void)
-{
-    if (!clock_icount_enabled())
-        return false;
-    big_lock();
-    int64_t d = timers_deadline_ns(CLOCK_VIRTUAL);
-    if (d > 0)
-        clock_icount_warp(d);
-    bool ran = d >= 0 && timers_run_expired(CLOCK_VIRTUAL);
-    big_unlock();
-    return ran;
-}
-
 static void tcg_run_slice(VCpuThread *t)
 {
     X86CPU *cpu = t->cpu;
@@ -65,8 +40,8 @@ static void tcg_run_slice(VCpuThread *t)
     tcg_region_enter();
     int r = tcg_cpu_exec(cpu->accel_priv, SLICE_INSNS);
     tcg_region_leave();
-    run_icount_timers(cpu->icount - before);
-    if (r == EXEC_HALTED && !icount_warp_to_deadline())
+    vcpu_icount_timers(cpu->icount - before);
+    if (r == EXEC_HALTED && !vcpu_icount_warp())
         vcpu_thread_wait_event(t);
 }
 

@@ -283,27 +283,6 @@ static uint64_t rotl(uint64_t a, uint64_t n)
 #define ST(op, size) \
     case INDEX_op_##op: store_le(t.env + (int32_t)pc[2], R(1), size); pc += 3; break;
 
-/* tcg_cond_eval, inlined here */
-static inline bool cond(uint32_t c, uint64_t a, uint64_t b)
-{
-    switch (c) {
-    case TCG_COND_EQ: return a == b;
-    case TCG_COND_NE: return a != b;
-    case TCG_COND_LT: return (int64_t)a < (int64_t)b;
-    case TCG_COND_GE: return (int64_t)a >= (int64_t)b;
-    case TCG_COND_LE: return (int64_t)a <= (int64_t)b;
-    case TCG_COND_GT: return (int64_t)a > (int64_t)b;
-    case TCG_COND_LTU: return a < b;
-    case TCG_COND_GEU: return a >= b;
-    case TCG_COND_LEU: return a <= b;
-    case TCG_COND_GTU: return a > b;
-    case TCG_COND_TSTEQ: return (a & b) == 0;
-    case TCG_COND_TSTNE: return (a & b) != 0;
-    case TCG_COND_ALWAYS: return true;
-    default: return false;
-    }
-}
-
 uintptr_t tci_exec(const uint8_t *prologue, void *env, const uint8_t *code)
 {
     (void)prologue;
@@ -351,11 +330,11 @@ uintptr_t tci_exec(const uint8_t *prologue, void *env, const uint8_t *code)
             break;
         }
         case INDEX_op_setcond:
-            W(1, cond(pc[4], R(2), R(3)));
+            W(1, tcg_cond_eval((TCGCond)pc[4], R(2), R(3)));
             pc += 5;
             break;
         case INDEX_op_movcond: {
-            uint64_t v = cond(pc[6], R(2), R(3)) ? R(4) : R(5);
+            uint64_t v = tcg_cond_eval((TCGCond)pc[6], R(2), R(3)) ? R(4) : R(5);
             W(1, v);
             pc += 7;
             break;
@@ -386,7 +365,7 @@ uintptr_t tci_exec(const uint8_t *prologue, void *env, const uint8_t *code)
             pc = (const uint32_t *)pool_ptr(pc + 1);
             break;
         case INDEX_op_brcond:
-            if (cond(pc[3], R(1), R(2)))
+            if (tcg_cond_eval((TCGCond)pc[3], R(1), R(2)))
                 pc = (const uint32_t *)pool_ptr(pc + 4);
             else
                 pc += 5;
