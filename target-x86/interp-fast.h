@@ -86,7 +86,7 @@ static inline const Block *block_link(const X86CPU *cpu, const ExecInsn *x, unsi
     uint64_t target = cpu->rip;
     if (!n || n->pc != target || ((target ^ b->pc) & TARGET_PAGE_MASK) != 0 || !(b->mode & 1) ||
         n->mode != b->mode || n->checked_epoch != b->checked_epoch ||
-        n->checked_host != b->checked_host + (target - b->pc) || (cpu->chain_stop | pending) ||
+        (uintptr_t)n->checked_host != (uintptr_t)b->checked_host + (uintptr_t)(target - b->pc) || (cpu->chain_stop | pending) ||
         cpu->icount + x->ordinal + x->span + n->nguest > cpu->chain_limit)
         return NULL;
     return n;
