@@ -294,26 +294,33 @@ bool x86_insn_is_simple(const X86Insn *insn)
     return is_simple(insn->row);
 }
 
-/*
- * Decode the instruction at `pc` into `x`. With `may_fault` (the
- * instruction is the next to run), decoding errors and fetch faults are
- * raised (longjmp); without (an instruction further on in a block), the
- * result is false instead, and nothing is fetched beyond host[0..avail).
- * Returns whether the instruction was read entirely from host[0..avail)
- * (only those may be cached).
- */
-static bool exec_decode(X86CPU *cpu, ExecInsn *x, uint64_t pc, const uint8_t *host,
-                        unsigned avail, uint64_t features, bool may_fault)
+bool x86_decode_code(X86CPU *cpu, X86Insn *insn, uint64_t pc, const uint8_t *host,
+                     unsigned avail, uint64_t features, bool may_fault)
 {
     FetchCtx f = { .cpu = cpu, .host = host, .avail = avail, .may_fault = may_fault };
     X86DecodeMode mode = { .code64 = cpu->code64, .code32 = cpu->code32, .features = features };
-    int r = x86_decode(&x->insn, &mode, exec_fetch, &f, pc);
+    int r = x86_decode(insn, &mode, exec_fetch, &f, pc);
     if (!may_fault && (r != DEC_OK || f.beyond))
         return false;
     if (r == DEC_GP)
         x86_raise_exception_err(cpu, EXCP_GP, 0);
     if (r != DEC_OK)
         x86_raise_exception(cpu, EXCP_UD);
+    return host && insn->len <= avail;
+}
+
+/*
+ * Decode the instruction at `pc` into `x` (x86_decode_code) with the
+ * handler it runs with. Returns whether it was read entirely from
+ * host[0..avail) (only those may be cached); without `may_fault`, false
+ * also when it could not be decoded.
+ */
+static bool exec_decode(X86CPU *cpu, ExecInsn *x, uint64_t pc, const uint8_t *host,
+                        unsigned avail, uint64_t features, bool may_fault)
+{
+    bool cacheable = x86_decode_code(cpu, &x->insn, pc, host, avail, features, may_fault);
+    if (!cacheable && !may_fault)
+        return false;
     x->next_rip = next_ip(cpu, pc + x->insn.len);
     X86Handler fast = interp_fast_handler(&x->insn);
     x->handler = needs_bus_lock(&x->insn) ? x86_locked_handler : fast ? fast : x->insn.row->handler;
@@ -322,7 +329,7 @@ static bool exec_decode(X86CPU *cpu, ExecInsn *x, uint64_t pc, const uint8_t *ho
     x->span = 1;
     x->index = 0;
     x->link = NULL;
-    return host && x->insn.len <= avail;
+    return cacheable;
 }
 
 /* Decode the instruction at cpu->rip into `e` (a miss). Faults longjmp. */

@@ -21,6 +21,18 @@ enum {
 /* Run up to max_insns instructions; returns why it stopped. */
 int x86_cpu_exec(X86CPU *cpu, uint64_t max_insns);
 
+/*
+ * Decode the instruction at CS:pc, its bytes from host[0..avail) (the code
+ * TLB's pointer, or NULL) and beyond through x86_fetch_byte. With
+ * `may_fault` (the instruction is the next to run) decoding errors and
+ * fetch faults are raised (#UD, #GP, #PF: longjmp); without, the result is
+ * false instead and nothing is fetched beyond host[0..avail). Returns
+ * whether it was read entirely from host[0..avail). Shared by the
+ * interpreter's blocks and the JIT front end.
+ */
+bool x86_decode_code(X86CPU *cpu, X86Insn *insn, uint64_t pc, const uint8_t *host,
+                     unsigned avail, uint64_t features, bool may_fault);
+
 /* The CPUID features (FEAT_* bits) the decoder decodes with for this CPU:
  * the interpreter's and the JIT's blocks are decoded with the same set. */
 uint64_t x86_decode_features(X86CPU *cpu);

@@ -156,12 +156,7 @@ static void gen_shift(DisasContext *ctx, X86Handler h, unsigned n)
         tcg_gen_shri(s, src2, a, bits - 1);
         op = CC_OP_SHR;
     } else {
-        TCGv sa = tr_temp(ctx);
-        if (size == 8)
-            tcg_gen_mov(s, sa, a);
-        else
-            tcg_gen_unop(s, size == 1 ? INDEX_op_ext8s : size == 2 ? INDEX_op_ext16s : INDEX_op_ext32s,
-                         sa, a);
+        TCGv sa = tr_extend(ctx, a, size, true);
         tcg_gen_sari(s, res, sa, n);
         res = masked(ctx, res, size);
         tcg_gen_sari(s, src, sa, n - 1);
@@ -207,12 +202,7 @@ static void gen_shift_cl(DisasContext *ctx, X86Handler h)
         tcg_gen_shri(s, src2, a, bits - 1);
         op = CC_OP_SHR;
     } else {
-        TCGv sa = tr_temp(ctx);
-        if (size == 8)
-            tcg_gen_mov(s, sa, a);
-        else
-            tcg_gen_unop(s, size == 1 ? INDEX_op_ext8s : size == 2 ? INDEX_op_ext16s : INDEX_op_ext32s,
-                         sa, a);
+        TCGv sa = tr_extend(ctx, a, size, true);
         tcg_gen_binop(s, INDEX_op_sar, res, sa, n);
         res = masked(ctx, res, size);
         tcg_gen_binop(s, INDEX_op_sar, src, sa, nm1);

@@ -45,23 +45,13 @@ static TCGHelperInfo info_cc_cond = {
 
 /* ---- pieces ---- */
 
-static TCGOpcode ext_op(unsigned sz, bool sign)
-{
-    if (sz == 0)
-        return sign ? INDEX_op_ext8s : INDEX_op_ext8u;
-    if (sz == 1)
-        return sign ? INDEX_op_ext16s : INDEX_op_ext16u;
-    return sign ? INDEX_op_ext32s : INDEX_op_ext32u;
-}
-
-/* v extended from size index sz (a copy for sz 3). */
-static TCGv extend(DisasContext *ctx, TCGv v, unsigned sz, bool sign)
+TCGv tr_extend(DisasContext *ctx, TCGv v, unsigned size, bool sign)
 {
     TCGv t = tr_temp(ctx);
-    if (sz == 3)
+    if (size == 8)
         tcg_gen_mov(ctx->s, t, v);
     else
-        tcg_gen_unop(ctx->s, ext_op(sz, sign), t, v);
+        tcg_gen_unop(ctx->s, tr_ext_op(size, sign), t, v);
     return t;
 }
 
@@ -70,7 +60,7 @@ static TCGv sub_first(DisasContext *ctx, unsigned sz)
 {
     TCGv a = tr_temp(ctx);
     tcg_gen_add(ctx->s, a, ctx->g.cc_dst, ctx->g.cc_src);
-    return sz == 3 ? a : extend(ctx, a, sz, false);
+    return sz == 3 ? a : tr_extend(ctx, a, 1u << sz, false);
 }
 
 static DisasCond cond_of(TCGCond c, TCGv a, TCGv b)
@@ -167,8 +157,8 @@ static bool cond_known(DisasContext *ctx, unsigned test, DisasCond *out)
         switch (test) {
         case 1: *out = cond_of(TCG_COND_LTU, a, b); return true;
         case 3: *out = cond_of(TCG_COND_LEU, a, b); return true;
-        case 6: *out = cond_of(TCG_COND_LT, extend(ctx, a, sz, true), extend(ctx, b, sz, true)); return true;
-        case 7: *out = cond_of(TCG_COND_LE, extend(ctx, a, sz, true), extend(ctx, b, sz, true)); return true;
+        case 6: *out = cond_of(TCG_COND_LT, tr_extend(ctx, a, 1u << sz, true), tr_extend(ctx, b, 1u << sz, true)); return true;
+        case 7: *out = cond_of(TCG_COND_LE, tr_extend(ctx, a, 1u << sz, true), tr_extend(ctx, b, 1u << sz, true)); return true;
         default: return false;
         }
     }
@@ -176,8 +166,8 @@ static bool cond_known(DisasContext *ctx, unsigned test, DisasCond *out)
         switch (test) {
         case 0: case 1: *out = cond_of(TCG_COND_NEVER, zero, zero); return true;
         case 3: *out = cond_of(TCG_COND_EQ, dst, zero); return true;
-        case 6: *out = cond_of(TCG_COND_LT, extend(ctx, dst, sz, true), zero); return true;
-        case 7: *out = cond_of(TCG_COND_LE, extend(ctx, dst, sz, true), zero); return true;
+        case 6: *out = cond_of(TCG_COND_LT, tr_extend(ctx, dst, 1u << sz, true), zero); return true;
+        case 7: *out = cond_of(TCG_COND_LE, tr_extend(ctx, dst, 1u << sz, true), zero); return true;
         default: return false;
         }
     }

@@ -60,6 +60,17 @@ bool tr_branch_target(DisasContext *ctx, uint64_t target, uint64_t *out);
 void tr_call(DisasContext *ctx, TCGHelperInfo *info, TCGv ret, TCGv a0, TCGv a1, TCGv a2);
 static inline TCGv tr_const(DisasContext *ctx, uint64_t v) { return tcg_constant(ctx->s, v); }
 static inline TCGv tr_temp(DisasContext *ctx) { return tcg_temp_new(ctx->s); }
+/* The ext op from `size` bytes (1, 2, else 4) to 64 bits, signed or not. */
+static inline TCGOpcode tr_ext_op(unsigned size, bool sign)
+{
+    if (size == 1)
+        return sign ? INDEX_op_ext8s : INDEX_op_ext8u;
+    if (size == 2)
+        return sign ? INDEX_op_ext16s : INDEX_op_ext16u;
+    return sign ? INDEX_op_ext32s : INDEX_op_ext32u;
+}
+/* A new temp: v extended from `size` bytes (a copy for 8). */
+TCGv tr_extend(DisasContext *ctx, TCGv v, unsigned size, bool sign);
 
 /* ---- translate-operand.c: registers and operands ---- */
 /* Can operand i be handled natively (register, immediate, memory when

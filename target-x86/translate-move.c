@@ -11,11 +11,6 @@ static bool two_ops_ok(DisasContext *ctx)
     return ctx->insn->row->nops == 2 && tr_operand_ok(ctx, 0) && tr_operand_ok(ctx, 1);
 }
 
-static TCGOpcode sext_op(unsigned size)
-{
-    return size == 1 ? INDEX_op_ext8s : size == 2 ? INDEX_op_ext16s : INDEX_op_ext32s;
-}
-
 static bool tr_mov_like(DisasContext *ctx, X86Handler h)
 {
     TCGv addr = TCG_NO_TEMP;
@@ -26,7 +21,7 @@ static bool tr_mov_like(DisasContext *ctx, X86Handler h)
         unsigned from = h == h_movsxd ? 4 : ctx->insn->opsz[1];
         if (from != 8) {
             TCGv t = tr_temp(ctx);
-            tcg_gen_unop(ctx->s, sext_op(from), t, v);
+            tcg_gen_unop(ctx->s, tr_ext_op(from, true), t, v);
             v = t;
         }
     }
@@ -90,7 +85,7 @@ static bool tr_cbw(DisasContext *ctx)
     unsigned size = ctx->insn->opsize, half = size / 2;
     TCGv v = tr_reg_read(ctx, R_EAX, half, false);
     TCGv t = tr_temp(ctx);
-    tcg_gen_unop(ctx->s, sext_op(half), t, v);
+    tcg_gen_unop(ctx->s, tr_ext_op(half, true), t, v);
     tr_reg_write(ctx, R_EAX, size, false, t);
     return true;
 }
@@ -104,7 +99,7 @@ static bool tr_cwd(DisasContext *ctx)
     if (size == 8)
         tcg_gen_mov(ctx->s, t, v);
     else
-        tcg_gen_unop(ctx->s, sext_op(size), t, v);
+        tcg_gen_unop(ctx->s, tr_ext_op(size, true), t, v);
     tcg_gen_sari(ctx->s, t, t, 63);
     tr_reg_write(ctx, R_EDX, size, false, t);
     return true;

@@ -5,22 +5,12 @@
  */
 #include "target-x86/translate-internal.h"
 
-static TCGOpcode sext_op(unsigned size)
-{
-    return size == 1 ? INDEX_op_ext8s : size == 2 ? INDEX_op_ext16s : INDEX_op_ext32s;
-}
-
-static TCGOpcode zext_op(unsigned size)
-{
-    return size == 1 ? INDEX_op_ext8u : size == 2 ? INDEX_op_ext16u : INDEX_op_ext32u;
-}
-
 /* The high half a signed value of `size` bytes with low half `lo` would
  * have: all ones or zero by the sign of lo. */
 static TCGv tr_sext_hi(DisasContext *ctx, TCGv lo, unsigned size)
 {
     TCGv t = tr_temp(ctx);
-    tcg_gen_unop(ctx->s, sext_op(size), t, lo);
+    tcg_gen_unop(ctx->s, tr_ext_op(size, true), t, lo);
     tcg_gen_sari(ctx->s, t, t, 63);
     return t;
 }
@@ -39,12 +29,12 @@ static void gen_signed_mul(DisasContext *ctx, unsigned size, TCGv a, TCGv b, TCG
         return;
     }
     TCGv sa = tr_temp(ctx), sb = tr_temp(ctx), p = tr_temp(ctx), sp = tr_temp(ctx);
-    tcg_gen_unop(s, sext_op(size), sa, a);
-    tcg_gen_unop(s, sext_op(size), sb, b);
+    tcg_gen_unop(s, tr_ext_op(size, true), sa, a);
+    tcg_gen_unop(s, tr_ext_op(size, true), sb, b);
     tcg_gen_binop(s, INDEX_op_mul, p, sa, sb);   /* exact: both fit in 32 bits */
-    tcg_gen_unop(s, sext_op(size), sp, p);
+    tcg_gen_unop(s, tr_ext_op(size, true), sp, p);
     tcg_gen_setcond(s, TCG_COND_NE, *ov, p, sp);
-    tcg_gen_unop(s, zext_op(size), *lo, p);
+    tcg_gen_unop(s, tr_ext_op(size, false), *lo, p);
 }
 
 /* MUL/IMUL r/m (one operand): rAX (AL) times the operand into the
@@ -66,22 +56,22 @@ static bool tr_mul_acc(DisasContext *ctx, bool sign)
         TCGv p = tr_temp(ctx);
         if (sign) {
             TCGv sa = tr_temp(ctx), sb = tr_temp(ctx);
-            tcg_gen_unop(s, sext_op(size), sa, a);
-            tcg_gen_unop(s, sext_op(size), sb, b);
+            tcg_gen_unop(s, tr_ext_op(size, true), sa, a);
+            tcg_gen_unop(s, tr_ext_op(size, true), sb, b);
             tcg_gen_binop(s, INDEX_op_mul, p, sa, sb);
         } else {
             tcg_gen_binop(s, INDEX_op_mul, p, a, b);
         }
-        tcg_gen_unop(s, zext_op(size), lo, p);
+        tcg_gen_unop(s, tr_ext_op(size, false), lo, p);
         tcg_gen_shri(s, hi, p, bits);
-        tcg_gen_unop(s, zext_op(size), hi, hi);
+        tcg_gen_unop(s, tr_ext_op(size, false), hi, hi);
     }
     if (sign) {   /* the product differs from the sign extension of its low half */
         TCGv sl = tr_temp(ctx);
         if (size == 8)
             tcg_gen_sari(s, sl, lo, 63);
         else
-            tcg_gen_unop(s, zext_op(size), sl, tr_sext_hi(ctx, lo, size));
+            tcg_gen_unop(s, tr_ext_op(size, false), sl, tr_sext_hi(ctx, lo, size));
         tcg_gen_setcond(s, TCG_COND_NE, flag, hi, sl);
     } else {
         tcg_gen_setcond(s, TCG_COND_NE, flag, hi, tr_const(ctx, 0));

@@ -181,30 +181,6 @@ static bool tr_insn(DisasContext *ctx)
 
 /* ---- decoding ---- */
 
-typedef struct TrFetch {
-    X86CPU *cpu;
-    const uint8_t *host;
-    unsigned avail;
-    bool code64, code32;
-    bool may_fault;
-    bool beyond;
-} TrFetch;
-
-static uint8_t tr_fetch(void *opaque, uint64_t pc, unsigned index)
-{
-    TrFetch *f = opaque;
-    if (index < f->avail && f->host)
-        return f->host[index];
-    if (!f->may_fault) {
-        f->beyond = true;
-        return 0;
-    }
-    uint64_t off = pc + index;
-    if (!f->code64)
-        off &= f->code32 ? 0xffffffffull : 0xffff;
-    return x86_fetch_byte(f->cpu, off);
-}
-
 static uint64_t next_ip(const DisasContext *ctx, uint64_t ip)
 {
     if (ctx->code64)
@@ -218,19 +194,8 @@ static uint64_t next_ip(const DisasContext *ctx, uint64_t ip)
 static bool tr_decode(DisasContext *ctx, X86Insn *insn, unsigned off, bool first)
 {
     const X86TranslateParams *p = ctx->p;
-    TrFetch f = {
-        .cpu = ctx->cpu, .host = p->host ? p->host + off : NULL, .avail = p->avail - off,
-        .code64 = ctx->code64, .code32 = (ctx->flags & X86_TB_CODE32) != 0, .may_fault = first,
-    };
-    X86DecodeMode mode = { .code64 = f.code64, .code32 = f.code32, .features = p->features };
-    int r = x86_decode(insn, &mode, tr_fetch, &f, p->pc + off);
-    if (!first)
-        return r == DEC_OK && !f.beyond;
-    if (r == DEC_GP)
-        x86_raise_exception_err(ctx->cpu, EXCP_GP, 0);
-    if (r != DEC_OK)
-        x86_raise_exception(ctx->cpu, EXCP_UD);
-    return p->host && insn->len <= p->avail;
+    return x86_decode_code(ctx->cpu, insn, p->pc + off, p->host ? p->host + off : NULL,
+                           p->avail - off, p->features, first);
 }
 
 /* ---- the block ---- */

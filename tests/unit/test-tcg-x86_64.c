@@ -257,27 +257,6 @@ static uint64_t rnd(void)
 
 /* ---- a reference evaluator for straight-line arithmetic ---- */
 
-static bool cond_eval(TCGCond c, uint64_t a, uint64_t b)
-{
-    switch (c) {
-    case TCG_COND_NEVER: return false;
-    case TCG_COND_ALWAYS: return true;
-    case TCG_COND_EQ: return a == b;
-    case TCG_COND_NE: return a != b;
-    case TCG_COND_LT: return (int64_t)a < (int64_t)b;
-    case TCG_COND_GE: return (int64_t)a >= (int64_t)b;
-    case TCG_COND_LE: return (int64_t)a <= (int64_t)b;
-    case TCG_COND_GT: return (int64_t)a > (int64_t)b;
-    case TCG_COND_LTU: return a < b;
-    case TCG_COND_GEU: return a >= b;
-    case TCG_COND_LEU: return a <= b;
-    case TCG_COND_GTU: return a > b;
-    case TCG_COND_TSTEQ: return (a & b) == 0;
-    case TCG_COND_TSTNE: return (a & b) != 0;
-    }
-    return false;
-}
-
 static uint64_t rol64(uint64_t a, unsigned n)
 {
     n &= 63;
@@ -340,10 +319,10 @@ static void ref_run(uint64_t *g)
             break;
         }
         case INDEX_op_setcond:
-            v[a[0]] = cond_eval((TCGCond)a[3], v[a[1]], v[a[2]]);
+            v[a[0]] = tcg_cond_eval((TCGCond)a[3], v[a[1]], v[a[2]]);
             break;
         case INDEX_op_movcond:
-            v[a[0]] = cond_eval((TCGCond)a[5], v[a[1]], v[a[2]]) ? v[a[3]] : v[a[4]];
+            v[a[0]] = tcg_cond_eval((TCGCond)a[5], v[a[1]], v[a[2]]) ? v[a[3]] : v[a[4]];
             break;
         default:
             v[a[0]] = eval_op((TCGOpcode)op->opc, v[a[1]], op->nb_iargs > 1 ? v[a[2]] : 0);
@@ -538,7 +517,7 @@ START_TEST(test_brcond_all_conds)
                     env.g[0] = vals[i];
                     env.g[1] = vals[j];
                     run(tb);
-                    bool want = cond_eval((TCGCond)c, vals[i], vals[j]);
+                    bool want = tcg_cond_eval((TCGCond)c, vals[i], vals[j]);
                     ck_assert_msg(env.g[2] == (want ? 20u : 10u) && env.g[3] == want,
                                   "cond %d imm %d: %#llx ? %#llx", c, imm,
                                   (unsigned long long)vals[i], (unsigned long long)vals[j]);
